@@ -1,1 +1,17 @@
-//! placeholder
+//! Use cases and all SQL of the platform: configuration, the database handle and `TenantTx`,
+//! migrations, provisioning and the tenant directory. Handlers call these free functions; nothing
+//! here knows about HTTP.
+
+pub mod config;
+pub mod db;
+pub mod definitions;
+pub mod directory;
+pub mod error;
+pub mod migrate;
+pub mod provision;
+pub mod tenants;
+
+pub use config::Config;
+pub use db::{Db, TenantTx};
+pub use error::CoreError;
+pub use tenants::{Tenant, TenantStatus};

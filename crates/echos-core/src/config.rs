@@ -1,0 +1,250 @@
+//! Configuration, layered with figment: built-in defaults → `echosciences.toml` (or the file named
+//! by `ECHOS_CONFIG`) → environment (`ECHOS_SECTION__KEY`, and `DATABASE_URL`). A bad value stops
+//! the start with one sentence naming the key and where it came from.
+
+use std::path::PathBuf;
+
+use echos_domain::HostName;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub platform: PlatformConfig,
+    pub http: HttpConfig,
+    pub tenancy: TenancyConfig,
+    pub telemetry: TelemetryConfig,
+    pub paths: PathsConfig,
+    pub dev: DevConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// The cluster that holds the control plane and, today, every region ("main").
+    pub url: String,
+    /// Regions are spread over this many connection pools by a hash of their id, so that each
+    /// PostgreSQL backend caches the catalog of only a share of the regions.
+    pub subpools: usize,
+    /// Connections per sub-pool.
+    pub pool_size: u32,
+    /// Connections of the control-plane pool (host lookups, provisioning, migrations).
+    pub platform_pool_size: u32,
+    /// A backstop on catalog memory: connections are closed after this long.
+    pub max_lifetime_secs: u64,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// The platform's own domain: it serves the platform pages, and a region's default host is
+    /// `<slug>.<domain>`.
+    pub domain: String,
+    /// Scheme of the links the platform writes (e-mails, region lists): `http` or `https`.
+    pub public_scheme: String,
+    /// Port of those links when it is not the scheme's default (the demo uses 8080).
+    pub public_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub bind: String,
+    /// Peers whose `X-Forwarded-Host`/`Forwarded` headers are believed. Empty: none are.
+    pub trusted_proxies: Vec<IpNet>,
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenancyConfig {
+    /// Migrated spare schemas kept ready so that opening a region takes milliseconds.
+    pub spares: usize,
+    pub cache_ttl_secs: u64,
+    pub negative_cache_ttl_secs: u64,
+    pub migrate_concurrency: usize,
+    pub lock_timeout_ms: u64,
+    pub migrate_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// OTLP/HTTP endpoint (`http://collector:4318`); none: human-readable logs only.
+    pub otlp_endpoint: Option<String>,
+    pub service_name: String,
+    /// A `tracing` filter: `info`, `echos=debug,sqlx=warn` …
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathsConfig {
+    /// Declarative region definitions (`<slug>.toml`) and their assets (`assets/`).
+    pub tenants_dir: PathBuf,
+    /// Local state of a laptop install: the private PostgreSQL cluster, the outbox, media.
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevConfig {
+    /// Read templates and static files from the source tree on every request.
+    pub reload_templates: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/echosciences";
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database: DatabaseConfig {
+                url: DEFAULT_DATABASE_URL.into(),
+                subpools: 4,
+                pool_size: 4,
+                platform_pool_size: 4,
+                max_lifetime_secs: 30 * 60,
+                acquire_timeout_secs: 5,
+            },
+            platform: PlatformConfig {
+                domain: "localhost".into(),
+                public_scheme: "http".into(),
+                public_port: None,
+            },
+            http: HttpConfig {
+                bind: "127.0.0.1:8080".into(),
+                trusted_proxies: Vec::new(),
+                request_timeout_secs: 30,
+            },
+            tenancy: TenancyConfig {
+                spares: 3,
+                cache_ttl_secs: 300,
+                negative_cache_ttl_secs: 10,
+                migrate_concurrency: 4,
+                lock_timeout_ms: 5_000,
+                migrate_attempts: 3,
+            },
+            telemetry: TelemetryConfig {
+                otlp_endpoint: None,
+                service_name: "echosciences".into(),
+                log: "info,sqlx=warn".into(),
+            },
+            paths: PathsConfig { tenants_dir: "tenants".into(), data_dir: ".data".into() },
+            dev: DevConfig { reload_templates: false },
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers in order and checks the values; the error is one sentence.
+    pub fn load() -> Result<Self, String> {
+        let file = std::env::var("ECHOS_CONFIG").unwrap_or_else(|_| "echosciences.toml".into());
+        Self::figment(&file).extract().map_err(describe).and_then(Self::checked)
+    }
+
+    pub fn figment(file: &str) -> Figment {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("ECHOS_").ignore(&["CONFIG"]).split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
+    }
+
+    /// The platform's own domain, parsed.
+    pub fn platform_domain(&self) -> HostName {
+        // Checked in `checked`, so this cannot fail on a loaded configuration.
+        HostName::parse(&self.platform.domain).unwrap_or_else(|_| {
+            HostName::parse("localhost").unwrap_or_else(|_| unreachable!("a valid literal"))
+        })
+    }
+
+    fn checked(self) -> Result<Self, String> {
+        let bad = |key: &str, why: &str| Err(format!("invalid setting `{key}`: {why}"));
+        match HostName::parse(&self.platform.domain) {
+            Ok(h) if !h.is_ip() => {}
+            _ => return bad("platform.domain", "it must be a domain name such as `localhost` or `echosciences.example`"),
+        }
+        if !matches!(self.platform.public_scheme.as_str(), "http" | "https") {
+            return bad("platform.public_scheme", "it must be `http` or `https`");
+        }
+        if !(1..=64).contains(&self.database.subpools) {
+            return bad("database.subpools", "it must be between 1 and 64");
+        }
+        if self.database.pool_size == 0 || self.database.platform_pool_size == 0 {
+            return bad("database.pool_size", "pools need at least one connection");
+        }
+        if self.tenancy.migrate_concurrency == 0 || self.tenancy.migrate_attempts == 0 {
+            return bad("tenancy.migrate_concurrency", "it must be at least 1");
+        }
+        if self.database.url.parse::<sqlx::postgres::PgConnectOptions>().is_err() {
+            return bad("database.url", "it is not a PostgreSQL URL (postgres://user@host:port/database)");
+        }
+        Ok(self)
+    }
+}
+
+/// One sentence out of a figment error: which key, where it came from, what is wrong.
+fn describe(err: figment::Error) -> String {
+    let key = err.path.join(".");
+    let source = err
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(src) => format!("{} ({src})", m.interpolate(&err.profile.clone().unwrap_or_default(), &err.path)),
+            None => m.interpolate(&err.profile.clone().unwrap_or_default(), &err.path),
+        });
+    let what = err.kind.to_string();
+    match (key.is_empty(), source) {
+        (false, Some(src)) => format!("invalid setting `{key}` from {}: {what}", src.trim()),
+        (false, None) => format!("invalid setting `{key}`: {what}"),
+        (true, _) => format!("invalid configuration: {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(Config::default().checked().is_ok());
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_its_key_and_source() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ECHOS_DATABASE__SUBPOOLS", "many");
+            let err = Config::figment("missing.toml").extract::<Config>().map_err(describe);
+            let msg = err.err().unwrap_or_default();
+            assert!(msg.contains("database.subpools"), "{msg}");
+            assert!(msg.contains("ECHOS_DATABASE__SUBPOOLS"), "{msg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("e.toml", "[platform]\ndomain = \"echos.example\"\n[tenancy]\nspares = 7\n")?;
+            jail.set_env("ECHOS_TENANCY__SPARES", "2");
+            jail.set_env("DATABASE_URL", "postgres://u@db:5432/x");
+            let cfg: Config = Config::figment("e.toml").extract()?;
+            assert_eq!(cfg.platform.domain, "echos.example");
+            assert_eq!(cfg.tenancy.spares, 2);
+            assert_eq!(cfg.database.url, "postgres://u@db:5432/x");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_domain_is_one_sentence() {
+        let mut cfg = Config::default();
+        cfg.platform.domain = "not a domain".into();
+        let msg = cfg.checked().err().unwrap_or_default();
+        assert!(msg.starts_with("invalid setting `platform.domain`"), "{msg}");
+    }
+}

@@ -1,0 +1,216 @@
+//! The database handle and `TenantTx`, the only way to reach a region's tables.
+//!
+//! Policy: a region's schema is selected with `set_config('search_path', …, true)` as the first
+//! statement of a transaction, so it ends with the transaction and a pooled connection never
+//! carries it into another request. Regions are routed to one of K sub-pools by a hash of their
+//! id: each PostgreSQL backend then caches the catalog of 1/K of the regions (`PERF-NOTES.md`).
+
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::config::DatabaseConfig;
+use crate::error::{Context, CoreError, FEATURE_NOT_SUPPORTED};
+use crate::tenants::Tenant;
+
+/// The name of the one cluster today; a region's row names the cluster that holds it.
+pub const MAIN_DATABASE: &str = "main";
+
+/// Pools to the control plane and to each cluster's regions. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    platform: PgPool,
+    clusters: HashMap<String, Vec<PgPool>>,
+}
+
+impl Db {
+    /// Connects the control-plane pool at once (so a wrong URL is reported now) and opens the
+    /// region sub-pools lazily.
+    pub async fn connect(cfg: &DatabaseConfig) -> Result<Self, CoreError> {
+        let options = PgConnectOptions::from_str(&cfg.url)
+            .context("reading the database URL")?
+            .application_name("echosciences");
+        let pool = |size: u32| {
+            PgPoolOptions::new()
+                .max_connections(size)
+                .min_connections(0)
+                .max_lifetime(Duration::from_secs(cfg.max_lifetime_secs))
+                .idle_timeout(Duration::from_secs(600))
+                .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+        };
+        let platform = pool(cfg.platform_pool_size)
+            .connect_with(options.clone())
+            .await
+            .context("connecting to PostgreSQL")?;
+        let subpools = (0..cfg.subpools.max(1))
+            .map(|_| pool(cfg.pool_size).connect_lazy_with(options.clone()))
+            .collect();
+        Ok(Self { platform, clusters: HashMap::from([(MAIN_DATABASE.to_owned(), subpools)]) })
+    }
+
+    /// The control-plane pool: platform tables only, always schema-qualified.
+    pub fn platform(&self) -> &PgPool {
+        &self.platform
+    }
+
+    /// The sub-pool that serves this region.
+    pub fn pool_for(&self, tenant: &Tenant) -> Result<&PgPool, CoreError> {
+        let pools = self.clusters.get(&tenant.database).ok_or_else(|| {
+            CoreError::Unexpected(anyhow::anyhow!(
+                "region {} lives in database {:?}, which this process has no pool for",
+                tenant.slug,
+                tenant.database
+            ))
+        })?;
+        Ok(&pools[subpool_index(tenant.id, pools.len())])
+    }
+
+    pub async fn close(&self) {
+        self.platform.close().await;
+        for pools in self.clusters.values() {
+            for p in pools {
+                p.close().await;
+            }
+        }
+    }
+
+    /// Runs `work` in a region's transaction and commits it. If a cached statement meets a table
+    /// of another shape (SQLSTATE 0A000, regions on two schema versions during a migration), the
+    /// connection's statement cache is cleared and the work retried once, in a new transaction.
+    pub async fn with_tenant<T, F>(&self, tenant: &Tenant, mut work: F) -> Result<T, CoreError>
+    where
+        F: for<'t, 'c> FnMut(&'t mut TenantTx<'c>) -> BoxFuture<'t, Result<T, CoreError>>,
+    {
+        let mut conn = self.pool_for(tenant)?.acquire().await.context("waiting for a connection")?;
+        match attempt(&mut conn, tenant, &mut work).await {
+            Err(e) if e.sqlstate().as_deref() == Some(FEATURE_NOT_SUPPORTED) => {
+                tracing::warn!(tenant = %tenant.slug, "stale cached statement; clearing the cache and retrying");
+                conn.clear_cached_statements().await.context("clearing cached statements")?;
+                attempt(&mut conn, tenant, &mut work).await
+            }
+            other => other,
+        }
+    }
+}
+
+async fn attempt<T, F>(conn: &mut PgConnection, tenant: &Tenant, work: &mut F) -> Result<T, CoreError>
+where
+    F: for<'t, 'c> FnMut(&'t mut TenantTx<'c>) -> BoxFuture<'t, Result<T, CoreError>>,
+{
+    let tx = conn.begin().await.context("starting a transaction")?;
+    let mut tx = TenantTx::enter(tx, tenant).await?;
+    match work(&mut tx).await {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The rollback can only fail if the connection is gone; the first error is the story.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Which of `n` sub-pools serves the region with this id (stable across processes).
+pub fn subpool_index(id: Uuid, n: usize) -> usize {
+    (id.as_u128() % n.max(1) as u128) as usize
+}
+
+/// A transaction whose `search_path` is one region's schema. Dereferences to the connection, so
+/// `sqlx::query!(…).fetch_all(&mut *tx)` reads and writes that region's tables.
+pub struct TenantTx<'c> {
+    tx: Transaction<'c, Postgres>,
+}
+
+impl TenantTx<'static> {
+    /// Opens a transaction on the region's sub-pool with the region's schema selected.
+    pub async fn begin(db: &Db, tenant: &Tenant) -> Result<Self, CoreError> {
+        let tx = db.pool_for(tenant)?.begin().await.context("starting a transaction")?;
+        Self::enter(tx, tenant).await
+    }
+}
+
+impl<'c> TenantTx<'c> {
+    async fn enter(tx: Transaction<'c, Postgres>, tenant: &Tenant) -> Result<Self, CoreError> {
+        Self::enter_schema(tx, &tenant.schema).await
+    }
+
+    /// Selects a schema on an open transaction. The name comes from `platform.tenants` (or a
+    /// spare's row), checked there to be a plain identifier.
+    pub(crate) async fn enter_schema(mut tx: Transaction<'c, Postgres>, schema: &str) -> Result<Self, CoreError> {
+        set_search_path(&mut tx, schema).await?;
+        Ok(Self { tx })
+    }
+
+    pub async fn commit(self) -> Result<(), CoreError> {
+        self.tx.commit().await.context("committing")
+    }
+
+    pub async fn rollback(self) -> Result<(), CoreError> {
+        self.tx.rollback().await.context("rolling back")
+    }
+}
+
+/// `SET LOCAL search_path` for the current transaction (`SET` takes no bind parameters).
+pub(crate) async fn set_search_path(conn: &mut PgConnection, schema: &str) -> Result<(), CoreError> {
+    if !is_plain_identifier(schema) {
+        return Err(CoreError::Unexpected(anyhow::anyhow!("refusing schema name {schema:?}")));
+    }
+    sqlx::query_scalar::<_, String>("SELECT set_config('search_path', $1, true)")
+        .bind(format!("\"{schema}\""))
+        .fetch_one(conn)
+        .await
+        .context("selecting the region's schema")?;
+    Ok(())
+}
+
+pub(crate) fn is_plain_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+impl<'c> Deref for TenantTx<'c> {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.tx
+    }
+}
+
+impl<'c> DerefMut for TenantTx<'c> {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_pools_spread_regions_evenly_and_stably() {
+        let mut counts = [0usize; 4];
+        for _ in 0..4000 {
+            counts[subpool_index(Uuid::new_v4(), 4)] += 1;
+        }
+        assert!(counts.iter().all(|&c| (800..1200).contains(&c)), "{counts:?}");
+        let id = Uuid::new_v4();
+        assert_eq!(subpool_index(id, 8), subpool_index(id, 8));
+    }
+
+    #[test]
+    fn only_plain_identifiers_are_schemas() {
+        assert!(is_plain_identifier("tenant_grenoble"));
+        for bad in ["", "Tenant", "a\"b", "tenant grenoble", "tenant;drop", "1abc"] {
+            assert!(!is_plain_identifier(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The migration runner: the platform set once, then the tenant set in every region's schema and
+//! every spare — one transaction per schema, a few at a time, under an advisory lock so that two
+//! runners never overlap. See `migrations/README.md` for the expand/contract rule.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use sqlx::{Acquire, Connection, PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::db::{Db, set_search_path};
+use crate::error::{Context, CoreError, DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, SERIALIZATION_FAILURE};
+
+/// One SQL file of a migration set.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    pub sql: String,
+}
+
+macro_rules! migration {
+    ($version:literal, $dir:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            description: $file,
+            sql: include_str!(concat!("../../../migrations/", $dir, "/", $file)).to_owned(),
+        }
+    };
+}
+
+/// The control-plane migrations, in order.
+pub fn platform_set() -> Vec<Migration> {
+    vec![migration!(1, "platform", "0001_control_plane.sql")]
+}
+
+/// The migrations every region's schema receives, in order.
+pub fn tenant_set() -> Vec<Migration> {
+    vec![migration!(1, "tenant", "0001_settings.sql")]
+}
+
+/// The version a fully migrated schema of this set is at.
+pub fn latest(set: &[Migration]) -> i64 {
+    set.last().map_or(0, |m| m.version)
+}
+
+/// Key of the advisory lock that serialises migration runners (`echos:migrate`).
+const MIGRATE_LOCK: i64 = 0x6563_686f_735f_6d69;
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub platform_applied: usize,
+    pub migrated: Vec<String>,
+    pub up_to_date: usize,
+    pub failed: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Options {
+    /// Platform and every schema behind.
+    All,
+    /// Only the platform set (the harness and `demo` use it before anything else).
+    PlatformOnly,
+}
+
+/// Runs the platform set, then `tenant_migrations` over every region and spare that is behind.
+pub async fn run(db: &Db, opts: Options, tenant_migrations: &[Migration], cfg: &crate::config::TenancyConfig) -> Result<Report, CoreError> {
+    // A connection of its own: the pool's connections all go to the schemas being migrated.
+    let mut lock_conn = PgConnection::connect_with(&db.platform().connect_options())
+        .await
+        .context("connecting for the migration lock")?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATE_LOCK)
+        .execute(&mut lock_conn)
+        .await
+        .context("taking the migration lock")?;
+    let result = run_locked(db, opts, tenant_migrations, cfg).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATE_LOCK)
+        .execute(&mut lock_conn)
+        .await;
+    // Closing the session releases the lock in any case.
+    let _ = lock_conn.close().await;
+    unlocked.context("releasing the migration lock")?;
+    result
+}
+
+async fn run_locked(db: &Db, opts: Options, tenant_migrations: &[Migration], cfg: &crate::config::TenancyConfig) -> Result<Report, CoreError> {
+    let mut report = Report { platform_applied: migrate_platform(db.platform()).await?, ..Report::default() };
+    if opts == Options::PlatformOnly {
+        return Ok(report);
+    }
+    let target = latest(tenant_migrations);
+    let behind = schemas_behind(db.platform(), target).await?;
+    report.up_to_date = count_schemas(db.platform()).await? - behind.len();
+    let results = migrate_targets(db.platform(), behind, tenant_migrations, cfg).await;
+    for (schema, result) in results {
+        match result {
+            Ok(()) => report.migrated.push(schema.label()),
+            Err(e) => {
+                tracing::error!(schema = %schema.name, error = ?e, "migration failed");
+                report.failed.push((schema.label(), error_sentence(&e)));
+            }
+        }
+    }
+    report.migrated.sort();
+    report.failed.sort();
+    Ok(report)
+}
+
+fn error_sentence(e: &CoreError) -> String {
+    match e {
+        CoreError::Unexpected(e) => format!("{e:#}"),
+        e => e.to_string(),
+    }
+}
+
+/// Applies the pending platform migrations, each in its own transaction.
+pub async fn migrate_platform(pool: &PgPool) -> Result<usize, CoreError> {
+    let mut conn = pool.acquire().await.context("waiting for a connection")?;
+    sqlx::raw_sql(
+        "CREATE SCHEMA IF NOT EXISTS platform;
+         CREATE TABLE IF NOT EXISTS platform.schema_migrations (
+             version bigint PRIMARY KEY,
+             description text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now());",
+    )
+    .execute(&mut *conn)
+    .await
+    .context("creating the platform schema")?;
+    let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM platform.schema_migrations")
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading the platform migration ledger")?;
+    let mut applied = 0;
+    for m in platform_set().into_iter().filter(|m| !done.contains(&m.version)) {
+        let mut tx = conn.begin().await.context("starting a transaction")?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql.clone())).execute(&mut *tx).await.map_err(|e| {
+            CoreError::Unexpected(anyhow::Error::from(e).context(format!("platform migration {}", m.description)))
+        })?;
+        sqlx::query("INSERT INTO platform.schema_migrations (version, description) VALUES ($1, $2)")
+            .bind(m.version)
+            .bind(m.description)
+            .execute(&mut *tx)
+            .await
+            .context("recording a platform migration")?;
+        tx.commit().await.context("committing a platform migration")?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// A schema to migrate: a region's, or a spare's.
+#[derive(Debug, Clone)]
+pub struct SchemaTarget {
+    pub name: String,
+    pub tenant: Option<(Uuid, String)>,
+}
+
+impl SchemaTarget {
+    fn label(&self) -> String {
+        match &self.tenant {
+            Some((_, slug)) => slug.clone(),
+            None => self.name.clone(),
+        }
+    }
+}
+
+async fn schemas_behind(pool: &PgPool, target: i64) -> Result<Vec<SchemaTarget>, CoreError> {
+    let rows: Vec<(String, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT schema_name, id, slug FROM platform.tenants WHERE schema_version < $1
+         UNION ALL
+         SELECT schema_name, NULL, NULL FROM platform.spare_schemas WHERE schema_version < $1
+         ORDER BY 1",
+    )
+    .bind(target)
+    .fetch_all(pool)
+    .await
+    .context("listing schemas behind")?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, id, slug)| SchemaTarget { name, tenant: id.zip(slug) })
+        .collect())
+}
+
+async fn count_schemas(pool: &PgPool) -> Result<usize, CoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM platform.tenants) + (SELECT count(*) FROM platform.spare_schemas)",
+    )
+    .fetch_one(pool)
+    .await
+    .context("counting schemas")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Migrates the schemas given, a few at a time, each in its own transaction.
+pub async fn migrate_targets(pool: &PgPool, targets: Vec<SchemaTarget>, set: &[Migration], cfg: &crate::config::TenancyConfig) -> Vec<(SchemaTarget, Result<(), CoreError>)> {
+    futures::stream::iter(targets)
+        .map(|s| async move {
+            let r = migrate_schema_with_retries(pool, &s, set, cfg).await;
+            (s, r)
+        })
+        .buffer_unordered(cfg.migrate_concurrency.max(1))
+        .collect()
+        .await
+}
+
+async fn migrate_schema_with_retries(pool: &PgPool, schema: &SchemaTarget, set: &[Migration], cfg: &crate::config::TenancyConfig) -> Result<(), CoreError> {
+    let mut attempt = 1;
+    loop {
+        match migrate_schema(pool, schema, set, cfg.lock_timeout_ms).await {
+            Err(e) if attempt < cfg.migrate_attempts && is_transient(&e) => {
+                tracing::warn!(schema = %schema.name, attempt, "lock contention, retrying");
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_transient(e: &CoreError) -> bool {
+    matches!(e.sqlstate().as_deref(), Some(LOCK_NOT_AVAILABLE | DEADLOCK_DETECTED | SERIALIZATION_FAILURE))
+}
+
+/// One schema, one transaction: re-reads the version under a row lock (so a concurrent runner
+/// without the advisory lock still never applies twice), applies what is missing, records it.
+async fn migrate_schema(pool: &PgPool, schema: &SchemaTarget, set: &[Migration], lock_timeout_ms: u64) -> Result<(), CoreError> {
+    let mut conn = pool.acquire().await.context("waiting for a connection")?;
+    let mut tx = conn.begin().await.context("starting a transaction")?;
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(format!("{lock_timeout_ms}ms"))
+        .execute(&mut *tx)
+        .await
+        .context("setting the lock timeout")?;
+    let current: Option<i64> = match &schema.tenant {
+        Some((id, _)) => sqlx::query_scalar("SELECT schema_version FROM platform.tenants WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await,
+        None => sqlx::query_scalar("SELECT schema_version FROM platform.spare_schemas WHERE schema_name = $1 FOR UPDATE")
+            .bind(&schema.name)
+            .fetch_optional(&mut *tx)
+            .await,
+    }
+    .context("reading the schema's version")?;
+    // Claimed or dropped meanwhile: nothing to do here.
+    let Some(current) = current else { return Ok(()) };
+    let version = apply(&mut tx, &schema.name, set, current).await?;
+    match &schema.tenant {
+        Some((id, _)) => sqlx::query("UPDATE platform.tenants SET schema_version = $2 WHERE id = $1")
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await,
+        None => sqlx::query("UPDATE platform.spare_schemas SET schema_version = $2 WHERE schema_name = $1")
+            .bind(&schema.name)
+            .bind(version)
+            .execute(&mut *tx)
+            .await,
+    }
+    .context("recording the schema's version")?;
+    tx.commit().await.context("committing a schema's migration")?;
+    Ok(())
+}
+
+/// Applies the migrations of `set` newer than `current` to `schema`, inside the caller's
+/// transaction, and records each in the ledger. Returns the version reached.
+pub(crate) async fn apply(conn: &mut PgConnection, schema: &str, set: &[Migration], current: i64) -> Result<i64, CoreError> {
+    set_search_path(conn, schema).await?;
+    let mut version = current;
+    for m in set.iter().filter(|m| m.version > current) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql.clone())).execute(&mut *conn).await.map_err(|e| {
+            CoreError::Unexpected(anyhow::Error::from(e).context(format!("migration {} in {schema}", m.description)))
+        })?;
+        sqlx::query("INSERT INTO platform.schema_ledger (schema_name, version) VALUES ($1, $2)")
+            .bind(schema)
+            .bind(m.version)
+            .execute(&mut *conn)
+            .await
+            .context("recording a migration in the ledger")?;
+        version = m.version;
+    }
+    Ok(version)
+}
