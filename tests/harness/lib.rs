@@ -1,1 +1,178 @@
+//! The test harness: a real PostgreSQL, the platform and tenant set migrated once per process,
+//! and a freshly provisioned region per test (through the real provisioning code), removed when
+//! the test ends — even when it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use echos_core::migrate::{self, Options};
+use echos_core::provision::{self, Branding, NewTenant};
+use echos_core::{Config, Db, Tenant};
+use echos_domain::{HostName, Slug};
+use echos_web::AppState;
+use http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+
+/// The platform domain in tests: regions answer at `<slug>.test`.
+pub const PLATFORM_DOMAIN: &str = "test";
+
+pub fn database_url() -> String {
+    std::env::var("ECHOS_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/echosciences_test".into())
+}
+
+/// A configuration for tests: small pools (2 cores, shared `max_connections`).
+pub fn config() -> Config {
+    let mut c = Config::default();
+    c.database.url = database_url();
+    c.database.subpools = 2;
+    c.database.pool_size = 2;
+    c.database.platform_pool_size = 3;
+    c.platform.domain = PLATFORM_DOMAIN.into();
+    c.tenancy.spares = 4;
+    c.tenancy.migrate_concurrency = 2;
+    c.paths.tenants_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tenants").into();
+    c
+}
+
+static SETUP: OnceCell<()> = OnceCell::const_new();
+
+/// Once per process: create the test database if needed, migrate everything, top up spares,
+/// and remove regions that earlier runs left behind (a killed run cannot clean up).
+async fn setup() {
+    SETUP
+        .get_or_init(|| async {
+            let cfg = config();
+            create_database_if_missing(&cfg.database.url).await;
+            let db = Db::connect(&cfg.database).await.expect("test database");
+            let report = migrate::run(&db, Options::All, &migrate::tenant_set(), &cfg.tenancy).await.expect("migrate");
+            assert!(report.failed.is_empty(), "migrations failed: {:?}", report.failed);
+            let stale: Vec<String> = sqlx::query_scalar(
+                "SELECT slug FROM platform.tenants WHERE slug LIKE 't%' AND created_at < now() - interval '1 hour'",
+            )
+            .fetch_all(db.platform())
+            .await
+            .unwrap();
+            for slug in stale {
+                let _ = provision::destroy(&db, &Slug::parse(&slug).unwrap()).await;
+            }
+            provision::refill_spares(db.platform(), cfg.tenancy.spares).await.expect("spares");
+            db.close().await;
+        })
+        .await;
+}
+
+async fn create_database_if_missing(url: &str) {
+    use sqlx::{ConnectOptions, Connection};
+    let opts: sqlx::postgres::PgConnectOptions = url.parse().expect("test database URL");
+    if let Ok(c) = opts.connect().await {
+        c.close().await.ok();
+        return;
+    }
+    let name = opts.get_database().unwrap_or("echosciences_test").to_owned();
+    let mut admin = opts.clone().database("postgres").connect().await.expect("PostgreSQL is not running");
+    // Two test processes may race here; the loser's "already exists" is fine.
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await;
+}
+
+/// One test's world: its own pools, application state and router.
+pub struct TestApp {
+    pub db: Db,
+    pub config: Config,
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(config()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        setup().await;
+        let db = Db::connect(&config.database).await.expect("test database");
+        let state = AppState::new(db.clone(), config.clone()).expect("state");
+        state.directory.listen().await.expect("listening for region changes");
+        let router = echos_web::router(state.clone());
+        Self { db, config, state, router }
+    }
+
+    pub fn platform_domain(&self) -> HostName {
+        HostName::parse(PLATFORM_DOMAIN).unwrap()
+    }
+
+    /// A new region for this test, removed when the value is dropped.
+    pub async fn tenant(&self) -> TestTenant {
+        self.tenant_with(Branding::default()).await
+    }
+
+    pub async fn tenant_with(&self, branding: Branding) -> TestTenant {
+        let slug = random_slug();
+        let name = format!("Région {}", slug.as_str());
+        let new = NewTenant { slug: slug.clone(), name, domains: vec![], branding };
+        let tenant = provision::create(&self.db, &self.platform_domain(), new).await.expect("provisioning a test region");
+        TestTenant { host: tenant.primary_host.clone(), tenant: Arc::new(tenant), slug, url: self.config.database.url.clone() }
+    }
+
+    /// Sends a GET for `path` to `host` through the real router.
+    pub async fn get(&self, host: &str, path: &str) -> TestResponse {
+        self.send(Request::get(path).header(header::HOST, host).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+}
+
+pub fn random_slug() -> Slug {
+    Slug::parse(&format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])).unwrap()
+}
+
+/// A provisioned region. Dropping it removes the region and its schema.
+pub struct TestTenant {
+    pub slug: Slug,
+    pub host: String,
+    pub tenant: Arc<Tenant>,
+    url: String,
+}
+
+impl Drop for TestTenant {
+    fn drop(&mut self) {
+        let slug = self.slug.clone();
+        let url = self.url.clone();
+        // Async work cannot run in `drop`: do it on a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let mut cfg = config();
+                cfg.database.url = url;
+                cfg.database.platform_pool_size = 1;
+                cfg.database.subpools = 1;
+                if let Ok(db) = Db::connect(&cfg.database).await {
+                    let _ = provision::destroy(&db, &slug).await;
+                    db.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}

@@ -1,1 +1,10 @@
+//! End-to-end tests: the real router and a real PostgreSQL, a fresh region per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod directory_cache;
+mod host_resolution;
+mod isolation;
+mod migrations;
+mod pages;
+mod provisioning;
+mod statement_cache;

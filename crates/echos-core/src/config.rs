@@ -190,18 +190,28 @@ impl Config {
 /// One sentence out of a figment error: which key, where it came from, what is wrong.
 fn describe(err: figment::Error) -> String {
     let key = err.path.join(".");
-    let source = err
-        .metadata
-        .as_ref()
-        .map(|m| match &m.source {
-            Some(src) => format!("{} ({src})", m.interpolate(&err.profile.clone().unwrap_or_default(), &err.path)),
-            None => m.interpolate(&err.profile.clone().unwrap_or_default(), &err.path),
-        });
     let what = err.kind.to_string();
-    match (key.is_empty(), source) {
-        (false, Some(src)) => format!("invalid setting `{key}` from {}: {what}", src.trim()),
-        (false, None) => format!("invalid setting `{key}`: {what}"),
-        (true, _) => format!("invalid configuration: {what}"),
+    if key.is_empty() {
+        return format!("invalid configuration: {what}");
+    }
+    let source = err.metadata.as_ref().map(|m| {
+        if m.name.to_lowercase().contains("environment") {
+            let var = if key == "database.url" && std::env::var_os("DATABASE_URL").is_some() {
+                "DATABASE_URL".to_owned()
+            } else {
+                format!("ECHOS_{}", err.path.join("__").to_uppercase())
+            };
+            format!("environment variable {var}")
+        } else {
+            match &m.source {
+                Some(src) => src.to_string(),
+                None => m.name.to_string(),
+            }
+        }
+    });
+    match source {
+        Some(src) => format!("invalid setting `{key}` from {src}: {what}"),
+        None => format!("invalid setting `{key}`: {what}"),
     }
 }
 

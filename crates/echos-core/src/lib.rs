@@ -9,6 +9,7 @@ pub mod directory;
 pub mod error;
 pub mod migrate;
 pub mod provision;
+pub mod settings;
 pub mod tenants;
 
 pub use config::Config;

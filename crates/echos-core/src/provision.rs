@@ -269,6 +269,8 @@ pub async fn update(db: &Db, platform_domain: &HostName, slug: &Slug, name: &str
 /// Removes a region and everything in it. Used by tests and by operators through the CLI.
 pub async fn destroy(db: &Db, slug: &Slug) -> Result<(), CoreError> {
     let mut tx = db.platform().begin().await.context("starting a transaction")?;
+    // A region busy with a long transaction makes this fail rather than wait for ever.
+    sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting the lock timeout")?;
     let schema: Option<String> = sqlx::query_scalar!("DELETE FROM platform.tenants WHERE slug = $1 RETURNING schema_name", slug.as_str())
         .fetch_optional(&mut *tx)
         .await

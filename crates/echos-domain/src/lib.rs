@@ -1,6 +1,7 @@
 //! Pure types and rules of the platform. Nothing here does I/O: values are parsed once at the
 //! edge ("parse, don't validate") and carried as types that cannot hold a bad value.
 
+pub mod colour;
 pub mod host;
 pub mod locale;
 pub mod slug;

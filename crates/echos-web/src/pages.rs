@@ -1,0 +1,152 @@
+//! The pages of this stage: the platform's home (the list of regions), a region's home, the
+//! language switch, and the health probes.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Router, routing::get};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use echos_core::{TenantStatus, settings, tenants};
+use echos_domain::Locale;
+use echos_domain::colour::Rgb;
+use serde::{Deserialize, Serialize};
+
+use crate::error::WebError;
+use crate::i18n::LANG_COOKIE;
+use crate::site::{Page, Site};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(home)).route("/langue/{code}", get(set_language))
+}
+
+/// `/healthz` and `/readyz` answer on every host, before any region is resolved.
+pub fn probes() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+}
+
+async fn home(State(app): State<AppState>, Extension(site): Extension<Site>, headers: HeaderMap, page: Page) -> Result<Response, WebError> {
+    match site {
+        Site::Platform => platform_home(&app, &headers, page).await,
+        Site::Region(tenant) => {
+            let settings = app.db.with_tenant(&tenant, |tx| Box::pin(settings::all(tx))).await?;
+            let welcome = settings.get("home.welcome").and_then(|v| v.as_str()).map(str::to_owned);
+            let ctx = RegionHome { page: &page, region: RegionView { name: &tenant.name, tagline: &tenant.tagline, slug: &tenant.slug, welcome } };
+            Ok(Html(app.templates.render("region/home.html", ctx)?).into_response())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RegionHome<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    region: RegionView<'a>,
+}
+
+#[derive(Serialize)]
+struct RegionView<'a> {
+    name: &'a str,
+    tagline: &'a str,
+    slug: &'a str,
+    welcome: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PlatformHome<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    regions: Vec<RegionCard>,
+}
+
+#[derive(Serialize)]
+struct RegionCard {
+    name: String,
+    tagline: String,
+    url: String,
+    color_primary: String,
+    on_primary: String,
+    logo_url: Option<String>,
+    locale_name: &'static str,
+}
+
+async fn platform_home(app: &AppState, headers: &HeaderMap, page: Page) -> Result<Response, WebError> {
+    let port = app.config.platform.public_port.or_else(|| request_port(headers));
+    let scheme = &app.config.platform.public_scheme;
+    let regions = tenants::list(app.db.platform(), None)
+        .await?
+        .into_iter()
+        .filter(|t| t.status == TenantStatus::Active)
+        .map(|t| {
+            let colour = Rgb::parse(&t.color_primary).unwrap_or(Rgb::INK);
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            RegionCard {
+                url: format!("{scheme}://{}{port}/", t.primary_host),
+                name: t.name,
+                tagline: t.tagline,
+                color_primary: colour.hex(),
+                on_primary: colour.text_on().hex(),
+                logo_url: t.logo_url,
+                locale_name: t.default_locale.native_name(),
+            }
+        })
+        .collect();
+    Ok(Html(app.templates.render("platform/home.html", PlatformHome { page: &page, regions })?).into_response())
+}
+
+/// The port the visitor used, so that links to regions work on `localhost:8080`.
+fn request_port(headers: &HeaderMap) -> Option<u16> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let (_, port) = host.rsplit_once(':')?;
+    port.parse().ok().filter(|p| ![80, 443].contains(p))
+}
+
+#[derive(Deserialize)]
+struct Back {
+    retour: Option<String>,
+}
+
+/// Remembers the visitor's language in a host-only cookie and goes back where they were.
+async fn set_language(Path(code): Path<String>, Query(back): Query<Back>, jar: CookieJar) -> Result<(CookieJar, Redirect), WebError> {
+    let locale = Locale::parse(&code).filter(|l| l.code() == code).ok_or(WebError::NotFound)?;
+    let target = back.retour.filter(|p| is_local_path(p)).unwrap_or_else(|| "/".into());
+    let cookie = Cookie::build((LANG_COOKIE, locale.code()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(365))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&target)))
+}
+
+/// Only paths on this site: `/x`, never `//evil.example` or `/\evil`.
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.chars().any(char::is_control)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {
+    let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(app.db.platform());
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_a_language_change() {
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/articles/12"));
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "", "/a\nb"] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
+}

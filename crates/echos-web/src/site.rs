@@ -1,0 +1,214 @@
+//! Which site a request is for: the platform's own pages, or one region. Resolved once per
+//! request from the `Host` header (a forwarded host only from a configured proxy), then carried
+//! as a request extension. There is no default region and no other source of the tenant.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use echos_core::{Tenant, TenantStatus};
+use echos_domain::colour::Rgb;
+use echos_domain::{HostError, HostName, Locale};
+use serde::Serialize;
+
+use crate::error::{ErrorKind, WebError, render_error};
+use crate::i18n::LANG_COOKIE;
+use crate::state::AppState;
+
+#[derive(Clone, Debug)]
+pub enum Site {
+    Platform,
+    Region(Arc<Tenant>),
+}
+
+impl Site {
+    pub fn tenant(&self) -> Option<&Arc<Tenant>> {
+        match self {
+            Site::Platform => None,
+            Site::Region(t) => Some(t),
+        }
+    }
+}
+
+/// The request's host: `Host` (or the URI's authority), or a forwarded host when the peer is a
+/// trusted proxy. Missing or malformed → `Err`.
+pub fn request_host(headers: &HeaderMap, authority: Option<&str>, peer: Option<IpAddr>, trusted: &[ipnet::IpNet]) -> Result<HostName, HostError> {
+    let from_proxy = peer.is_some_and(|ip| trusted.iter().any(|net| net.contains(&ip)));
+    if from_proxy {
+        if let Some(h) = forwarded_host(headers) {
+            return HostName::parse(&h);
+        }
+    }
+    let raw = match headers.get(header::HOST) {
+        // Browsers send punycode, but accept a raw UTF-8 name too: it normalises to the same.
+        Some(v) => std::str::from_utf8(v.as_bytes()).map_err(|_| HostError::Invalid)?,
+        None => authority.ok_or(HostError::Empty)?,
+    };
+    HostName::parse(raw)
+}
+
+/// The first `X-Forwarded-Host`, else the `host=` of the first `Forwarded` element.
+fn forwarded_host(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get("x-forwarded-host").and_then(|v| v.to_str().ok()) {
+        return v.split(',').next().map(|s| s.trim().to_owned());
+    }
+    let fwd = headers.get(header::FORWARDED)?.to_str().ok()?;
+    let first = fwd.split(',').next()?;
+    first.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        k.eq_ignore_ascii_case("host").then(|| v.trim_matches('"').to_owned())
+    })
+}
+
+/// Middleware: resolves the site and records it on the request and its tracing span.
+pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let authority = req.uri().authority().map(|a| a.as_str().to_owned());
+    let host = match request_host(req.headers(), authority.as_deref(), peer, &app.config.http.trusted_proxies) {
+        Ok(h) => h,
+        Err(_) => return render_error(&app, &req, None, ErrorKind::BadRequest),
+    };
+    let site = if host == app.platform_domain {
+        Site::Platform
+    } else {
+        match app.directory.resolve(&host).await {
+            Ok(Some(t)) if t.status == TenantStatus::Active => Site::Region(t),
+            Ok(Some(_)) => return render_error(&app, &req, None, ErrorKind::Unavailable),
+            Ok(None) => return render_error(&app, &req, None, ErrorKind::NotFound),
+            Err(e) => {
+                tracing::error!(error = ?e, %host, "resolving the region failed");
+                return render_error(&app, &req, None, ErrorKind::Internal);
+            }
+        }
+    };
+    if let Some(t) = site.tenant() {
+        tracing::Span::current().record("tenant", t.slug.as_str());
+    }
+    req.extensions_mut().insert(site);
+    next.run(req).await
+}
+
+/// Extractor for region-only pages: the platform's host gets a 404 there.
+pub struct CurrentTenant(pub Arc<Tenant>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
+        match parts.extensions.get::<Site>() {
+            Some(Site::Region(t)) => Ok(Self(t.clone())),
+            _ => Err(WebError::NotFound),
+        }
+    }
+}
+
+/// What every page's layout needs: the site's look, the locale and the language links.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub site: SiteView,
+    pub locale: Locale,
+    pub locales: Vec<LocaleLink>,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub kind: &'static str,
+    pub name: String,
+    pub tagline: String,
+    pub logo_url: Option<String>,
+    pub home_url: &'static str,
+    pub color_primary: String,
+    pub color_accent: String,
+    pub on_primary: String,
+    pub on_accent: String,
+    pub primary_ink: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocaleLink {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub current: bool,
+    pub href: String,
+}
+
+pub const PLATFORM_PRIMARY: &str = "#1b4965";
+pub const PLATFORM_ACCENT: &str = "#c2410c";
+
+impl SiteView {
+    pub fn of(site: Option<&Site>, platform_name: &str) -> Self {
+        match site.and_then(Site::tenant) {
+            Some(t) => Self::branded("region", &t.name, &t.tagline, t.logo_url.clone(), &t.color_primary, &t.color_accent),
+            None => Self::branded("platform", platform_name, "", None, PLATFORM_PRIMARY, PLATFORM_ACCENT),
+        }
+    }
+
+    fn branded(kind: &'static str, name: &str, tagline: &str, logo_url: Option<String>, primary: &str, accent: &str) -> Self {
+        let p = Rgb::parse(primary).unwrap_or(Rgb(0x1b, 0x49, 0x65));
+        let a = Rgb::parse(accent).unwrap_or(Rgb(0xc2, 0x41, 0x0c));
+        Self {
+            kind,
+            name: name.to_owned(),
+            tagline: tagline.to_owned(),
+            logo_url,
+            home_url: "/",
+            color_primary: p.hex(),
+            color_accent: a.hex(),
+            on_primary: p.text_on().hex(),
+            on_accent: a.text_on().hex(),
+            primary_ink: p.ink_on_white().hex(),
+        }
+    }
+}
+
+/// The locale of this request: the visitor's `lang` cookie, else the region's default (French
+/// on the platform's pages).
+pub fn locale_of(headers: &HeaderMap, site: Option<&Site>) -> Locale {
+    CookieJar::from_headers(headers)
+        .get(LANG_COOKIE)
+        .and_then(|c| Locale::parse(c.value()))
+        .unwrap_or_else(|| site.and_then(Site::tenant).map_or(Locale::Fr, |t| t.default_locale))
+}
+
+impl Page {
+    pub fn build(headers: &HeaderMap, path: &str, site: Option<&Site>) -> Self {
+        let locale = locale_of(headers, site);
+        let back = urlencode(path);
+        let locales = Locale::ALL
+            .iter()
+            .map(|l| LocaleLink {
+                code: l.code(),
+                name: l.native_name(),
+                current: *l == locale,
+                href: format!("/langue/{}?retour={back}", l.code()),
+            })
+            .collect();
+        let request_id = headers
+            .get("x-request-id")
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Self { site: SiteView::of(site, "Echosciences"), locale, locales, request_id }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = StatusCode;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
+        Ok(Self::build(&parts.headers, parts.uri.path(), parts.extensions.get::<Site>()))
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

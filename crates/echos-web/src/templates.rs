@@ -1,0 +1,83 @@
+//! Templates (minijinja, auto-escaped). Embedded in the binary; with `dev.reload_templates` they
+//! are read from `crates/echos-web/templates/` on every render, for quick edits.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use echos_domain::Locale;
+use minijinja::value::Kwargs;
+use minijinja::{Environment, Error, ErrorKind, State, Value};
+use serde::Serialize;
+
+use crate::i18n;
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+/// Every template, by name. A new page adds its line here.
+const TEMPLATES: &[(&str, &str)] = embedded![
+    "layouts/base.html",
+    "errors/error.html",
+    "platform/home.html",
+    "region/home.html",
+];
+
+#[derive(Clone)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+    reload_from: Option<PathBuf>,
+}
+
+impl Templates {
+    pub fn new(reload: bool) -> Result<Self, Error> {
+        let mut env = base_env();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        let reload_from = reload.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("templates"));
+        Ok(Self { env: Arc::new(env), reload_from })
+    }
+
+    /// Renders a page. `ctx` must carry `locale` (the `t()` function reads it).
+    pub fn render<S: Serialize>(&self, name: &str, ctx: S) -> Result<String, Error> {
+        match &self.reload_from {
+            None => self.env.get_template(name)?.render(minijinja::value::Serde(&ctx)),
+            Some(dir) => {
+                let dir = dir.clone();
+                let mut env = base_env();
+                env.set_loader(move |name| match std::fs::read_to_string(dir.join(name)) {
+                    Ok(source) => Ok(Some(source)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(Error::new(ErrorKind::InvalidOperation, "cannot read template").with_source(e)),
+                });
+                env.get_template(name)?.render(minijinja::value::Serde(&ctx))
+            }
+        }
+    }
+}
+
+fn base_env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_function("t", translate);
+    env
+}
+
+/// `{{ t("key", name=value) }}` in the page's locale.
+fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> {
+    let locale = state
+        .lookup("locale")
+        .and_then(|v| v.as_str().and_then(Locale::parse))
+        .unwrap_or_default();
+    let mut args = Vec::new();
+    for name in kwargs.args() {
+        let value: Value = kwargs.get(name)?;
+        args.push((name, value.to_string()));
+    }
+    kwargs.assert_all_used()?;
+    Ok(i18n::t(locale, key, &args))
+}

@@ -1,0 +1,224 @@
+//! The command line. Every refusal is one sentence on stderr and a non-zero exit.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use echos_core::definitions::{self, Outcome};
+use echos_core::migrate::{self, Options};
+use echos_core::provision::{self, Branding, NewTenant};
+use echos_core::{Config, CoreError, Db, TenantStatus, tenants};
+use echos_domain::{HostName, Locale, Slug};
+
+#[derive(Parser)]
+#[command(name = "echos", version, about = "Echosciences: every regional science-culture network from one deployment")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every region over HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply the platform migrations, then the tenant migrations to every region.
+    Migrate,
+    /// Administer one region.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Regions defined as files.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+    /// Set everything up on this machine and serve the demo regions on *.localhost.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Open a new region (milliseconds when a spare schema is ready).
+    Create {
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// Another host for the region, besides <slug>.<platform domain>; repeatable.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// fr, en or ca.
+        #[arg(long, default_value = "fr")]
+        locale: String,
+        #[arg(long, default_value = "")]
+        tagline: String,
+    },
+    /// List every region.
+    List,
+    /// Show one region.
+    Show { slug: String },
+    /// Close a region's site (it answers 503) without deleting anything.
+    Suspend { slug: String },
+    /// Reopen a suspended region.
+    Resume { slug: String },
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// Create or update the regions defined in tenants/*.toml.
+    Sync {
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn slug(s: &str) -> anyhow::Result<Slug> {
+    Slug::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn sentence(e: CoreError) -> anyhow::Error {
+    match e {
+        CoreError::NotFound => anyhow::anyhow!("no such region"),
+        CoreError::Unexpected(e) => e,
+        e => anyhow::anyhow!("{e}"),
+    }
+}
+
+pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
+    if let Command::Demo { bind } = &args.command {
+        let url = crate::local_pg::ensure_database(&config).await?;
+        config.database.url = url;
+        config.dev.reload_templates = cfg!(debug_assertions);
+        if config.platform.public_port.is_none() {
+            config.platform.public_port = bind.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).filter(|p| *p != 80);
+        }
+    }
+    let _telemetry = echos_telemetry::init(&config.telemetry.log, config.telemetry.otlp_endpoint.as_deref(), &config.telemetry.service_name)?;
+    let db = Db::connect(&config.database).await.map_err(|e| {
+        anyhow::anyhow!("cannot reach PostgreSQL at {}: {}", redact(&config.database.url), sentence(e))
+    })?;
+    let domain = config.platform_domain();
+    match args.command {
+        Command::Serve { bind } => {
+            let bind = bind.unwrap_or_else(|| config.http.bind.clone());
+            crate::serve::serve(db, config, &bind).await?;
+        }
+        Command::Migrate => return migrate_all(&db, &config).await,
+        Command::Tenant(cmd) => tenant(&db, &config, &domain, cmd).await?,
+        Command::Tenants(TenantsCommand::Sync { dir }) => {
+            let dir = dir.unwrap_or_else(|| config.paths.tenants_dir.clone());
+            sync(&db, &config, &domain, &dir).await?;
+        }
+        Command::Demo { bind } => {
+            if migrate_all(&db, &config).await? != ExitCode::SUCCESS {
+                anyhow::bail!("the migrations did not all apply; see above");
+            }
+            provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
+            sync(&db, &config, &domain, &config.paths.tenants_dir.clone()).await?;
+            let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
+            println!("\nThe demo is ready:");
+            println!("  platform  http://{domain}{port}/");
+            for t in tenants::list(db.platform(), None).await.map_err(sentence)? {
+                println!("  {:<9} http://{}{port}/", t.slug, t.primary_host);
+            }
+            println!("Stop with Ctrl-C.\n");
+            crate::serve::serve(db, config, &bind).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate_all(db: &Db, config: &Config) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let report = migrate::run(db, Options::All, &migrate::tenant_set(), &config.tenancy).await.map_err(sentence)?;
+    println!(
+        "migrations: platform +{}, {} schema(s) migrated, {} already up to date, {} failed ({} ms)",
+        report.platform_applied,
+        report.migrated.len(),
+        report.up_to_date,
+        report.failed.len(),
+        started.elapsed().as_millis()
+    );
+    for (name, error) in &report.failed {
+        eprintln!("error: migrating {name} failed: {error}");
+    }
+    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+async fn sync(db: &Db, config: &Config, domain: &HostName, dir: &std::path::Path) -> anyhow::Result<()> {
+    let defs = definitions::read_dir(dir).map_err(sentence)?;
+    if defs.is_empty() {
+        println!("no region definitions in {}", dir.display());
+    }
+    for def in defs {
+        let slug = def.slug.clone();
+        let outcome = definitions::apply(db, domain, def).await.map_err(|e| sentence(e).context(format!("region {slug}")))?;
+        println!("{slug}: {}", if outcome == Outcome::Created { "created" } else { "updated" });
+    }
+    provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
+    Ok(())
+}
+
+async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand) -> anyhow::Result<()> {
+    match cmd {
+        TenantCommand::Create { slug: s, name, domains, locale, tagline } => {
+            let slug = slug(&s)?;
+            let domains = domains
+                .iter()
+                .map(|d| HostName::parse(d).map_err(|e| anyhow::anyhow!("the domain “{d}” is not valid: {e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let locale = Locale::parse(&locale).with_context(|| format!("unknown locale “{locale}”: use fr, en or ca"))?;
+            let branding = Branding { locale, tagline, ..Branding::default() };
+            let started = Instant::now();
+            let t = provision::create(db, domain, NewTenant { slug, name, domains, branding }).await.map_err(sentence)?;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
+            println!("region {} opened in {ms:.1} ms: {}://{}{port}/", t.slug, config.platform.public_scheme, t.primary_host);
+            // Keep the next opening fast too.
+            provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
+        }
+        TenantCommand::List => {
+            let all = tenants::list(db.platform(), None).await.map_err(sentence)?;
+            println!("{:<20} {:<10} {:>7}  {:<30} name", "slug", "status", "version", "host");
+            for t in &all {
+                println!("{:<20} {:<10} {:>7}  {:<30} {}", t.slug, t.status.as_str(), t.schema_version, t.primary_host, t.name);
+            }
+            println!("{} region(s)", all.len());
+        }
+        TenantCommand::Show { slug: s } => {
+            let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            let hosts = tenants::domains(db.platform(), t.id).await.map_err(sentence)?;
+            println!("slug:     {}\nname:     {}\nstatus:   {}\nid:       {}\nschema:   {} (version {}, database {})\nlocale:   {}\ntagline:  {}\ncolours:  {} / {}\nmap:      {}, {} (zoom {})\nhosts:    {}",
+                t.slug, t.name, t.status.as_str(), t.id, t.schema, t.schema_version, t.database, t.default_locale,
+                t.tagline, t.color_primary, t.color_accent, t.map_lat, t.map_lng, t.map_zoom, hosts.join(", "));
+        }
+        TenantCommand::Suspend { slug: s } => {
+            tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Suspended).await.map_err(sentence)?;
+            println!("region {s} suspended: its site now answers 503");
+        }
+        TenantCommand::Resume { slug: s } => {
+            tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Active).await.map_err(sentence)?;
+            println!("region {s} resumed");
+        }
+    }
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

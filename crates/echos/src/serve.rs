@@ -1,0 +1,62 @@
+//! `echos serve`: the HTTP server, the region-change listener and the spare-schema refiller,
+//! with graceful shutdown on SIGTERM and SIGINT (requests in flight finish).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use echos_core::{Config, Db, provision};
+use echos_web::AppState;
+
+pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
+    let spares = config.tenancy.spares;
+    let state = AppState::new(db.clone(), config)?;
+    let listener_task = state.directory.listen().await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let refill = tokio::spawn({
+        let pool = db.platform().clone();
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                match provision::refill_spares(&pool, spares).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(created = n, "spare schemas refilled"),
+                    Err(e) => tracing::warn!(error = ?e, "refilling spare schemas failed"),
+                }
+            }
+        }
+    });
+    let app = echos_web::router(state);
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    tracing::info!(address = %bind, "serving");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("stopped; requests in flight have finished");
+    listener_task.abort();
+    refill.abort();
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
