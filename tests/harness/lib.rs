@@ -21,7 +21,8 @@ use tower::ServiceExt;
 pub const PLATFORM_DOMAIN: &str = "test";
 
 pub fn database_url() -> String {
-    std::env::var("ECHOS_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/echosciences_test".into())
+    std::env::var("ECHOS_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/echosciences_test".into())
 }
 
 /// A configuration for tests: small pools (2 cores, shared `max_connections`).
@@ -113,8 +114,14 @@ impl TestApp {
         let slug = random_slug();
         let name = format!("Région {}", slug.as_str());
         let new = NewTenant { slug: slug.clone(), name, domains: vec![], branding };
-        let tenant = provision::create(&self.db, &self.platform_domain(), new).await.expect("provisioning a test region");
-        TestTenant { host: tenant.primary_host.clone(), tenant: Arc::new(tenant), slug, url: self.config.database.url.clone() }
+        let tenant =
+            provision::create(&self.db, &self.platform_domain(), new).await.expect("provisioning a test region");
+        TestTenant {
+            host: tenant.primary_host.clone(),
+            tenant: Arc::new(tenant),
+            slug,
+            url: self.config.database.url.clone(),
+        }
     }
 
     /// Sends a GET for `path` to `host` through the real router.

@@ -14,7 +14,10 @@ async fn a_change_made_by_one_process_reaches_another_processs_cache() {
     assert_eq!(other.get(&a.host, "/").await.status, StatusCode::OK, "now cached in the other process");
     let mut heard = other.state.directory.invalidations();
     tenants::set_status(one.db.platform(), &a.slug, TenantStatus::Suspended).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), heard.changed()).await.expect("the other process heard of it").unwrap();
+    tokio::time::timeout(Duration::from_secs(10), heard.changed())
+        .await
+        .expect("the other process heard of it")
+        .unwrap();
     assert_eq!(other.get(&a.host, "/").await.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -25,7 +28,12 @@ async fn a_host_cached_as_unknown_answers_as_soon_as_its_region_opens() {
     let host = format!("{slug}.test");
     assert_eq!(app.get(&host, "/").await.status, StatusCode::NOT_FOUND, "now in the negative cache");
     let mut heard = app.state.directory.invalidations();
-    let new = NewTenant { slug: slug.clone(), name: "Nouvelle région".into(), domains: vec![], branding: Branding::default() };
+    let new = NewTenant {
+        slug: slug.clone(),
+        name: "Nouvelle région".into(),
+        domains: vec![],
+        branding: Branding::default(),
+    };
     provision::create(&app.db, &app.platform_domain(), new).await.unwrap();
     tokio::time::timeout(Duration::from_secs(10), heard.changed()).await.unwrap().unwrap();
     let r = app.get(&host, "/").await;

@@ -29,7 +29,13 @@ async fn a_missing_or_malformed_host_is_a_400() {
 async fn case_port_and_trailing_dot_reach_the_same_region() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
-    for host in [a.host.clone(), a.host.to_uppercase(), format!("{}:8080", a.host), format!("{}.", a.host), format!("{}.:443", a.host.to_uppercase())] {
+    for host in [
+        a.host.clone(),
+        a.host.to_uppercase(),
+        format!("{}:8080", a.host),
+        format!("{}.", a.host),
+        format!("{}.:443", a.host.to_uppercase()),
+    ] {
         let r = app.get(&host, "/").await;
         assert_eq!(r.status, StatusCode::OK, "{host}");
         assert!(r.body.contains(&a.tenant.name), "{host}");
@@ -43,14 +49,22 @@ async fn unicode_and_punycode_spellings_reach_the_same_region() {
     let app = TestApp::new().await;
     let slug = echos_tests::random_slug();
     let unicode = format!("échos-{}.example", slug.as_str());
-    let new = NewTenant { slug: slug.clone(), name: "Île-de-France".into(), domains: vec![HostName::parse(&unicode).unwrap()], branding: Branding::default() };
+    let new = NewTenant {
+        slug: slug.clone(),
+        name: "Île-de-France".into(),
+        domains: vec![HostName::parse(&unicode).unwrap()],
+        branding: Branding::default(),
+    };
     let t = provision::create(&app.db, &app.platform_domain(), new).await.unwrap();
     let _guard = scopeguard(&app, slug);
     let puny = HostName::parse(&unicode).unwrap();
     assert!(puny.as_str().starts_with("xn--"));
     let by_puny = app.get(puny.as_str(), "/").await;
     assert_eq!(by_puny.status, StatusCode::OK);
-    let raw = Request::get("/").header(header::HOST, http::HeaderValue::from_bytes(unicode.to_uppercase().as_bytes()).unwrap()).body(Body::empty()).unwrap();
+    let raw = Request::get("/")
+        .header(header::HOST, http::HeaderValue::from_bytes(unicode.to_uppercase().as_bytes()).unwrap())
+        .body(Body::empty())
+        .unwrap();
     let by_unicode = app.send(raw).await;
     assert_eq!(by_unicode.status, StatusCode::OK);
     assert!(by_unicode.body.contains(&t.name));
@@ -85,7 +99,8 @@ async fn an_ip_literal_is_no_region() {
 }
 
 fn from_peer(host: &str, forwarded: (&str, &str), peer: &str) -> Request<Body> {
-    let mut req = Request::get("/").header(header::HOST, host).header(forwarded.0, forwarded.1).body(Body::empty()).unwrap();
+    let mut req =
+        Request::get("/").header(header::HOST, host).header(forwarded.0, forwarded.1).body(Body::empty()).unwrap();
     req.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
     req
 }
@@ -102,7 +117,10 @@ async fn a_forwarded_host_is_ignored_unless_the_peer_is_a_trusted_proxy() {
     let trusting = TestApp::with_config(cfg).await;
     assert_eq!(trusting.send(from_peer("unknown.test", xfh, "10.0.0.1:5000")).await.status, StatusCode::OK);
     let fwd = format!("for=192.0.2.1;host=\"{}\";proto=https", a.host);
-    assert_eq!(trusting.send(from_peer("unknown.test", ("forwarded", &fwd), "10.0.0.1:5000")).await.status, StatusCode::OK);
+    assert_eq!(
+        trusting.send(from_peer("unknown.test", ("forwarded", &fwd), "10.0.0.1:5000")).await.status,
+        StatusCode::OK
+    );
     assert_eq!(trusting.send(from_peer("unknown.test", xfh, "10.0.0.2:5000")).await.status, StatusCode::NOT_FOUND);
 }
 

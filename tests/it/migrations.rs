@@ -7,11 +7,19 @@ fn target(t: &TestTenant) -> SchemaTarget {
 }
 
 async fn version(app: &TestApp, t: &TestTenant) -> i64 {
-    sqlx::query_scalar("SELECT schema_version FROM platform.tenants WHERE id = $1").bind(t.tenant.id).fetch_one(app.db.platform()).await.unwrap()
+    sqlx::query_scalar("SELECT schema_version FROM platform.tenants WHERE id = $1")
+        .bind(t.tenant.id)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap()
 }
 
 async fn has_table(app: &TestApp, t: &TestTenant, table: &str) -> bool {
-    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL").bind(format!("{}.{table}", t.tenant.schema)).fetch_one(app.db.platform()).await.unwrap()
+    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(format!("{}.{table}", t.tenant.schema))
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap()
 }
 
 async fn ledger_rows(app: &TestApp, t: &TestTenant, v: i64) -> i64 {
@@ -49,8 +57,18 @@ async fn a_failure_in_one_region_leaves_the_others_migrated_and_a_rerun_finishes
     tx.commit().await.unwrap();
 
     let set = set_with_a_trap(9001);
-    let results = migrate::migrate_targets(app.db.platform(), vec![target(&a), target(&b), target(&c)], &set, &app.config.tenancy).await;
-    let failed: Vec<_> = results.iter().filter(|(_, r)| r.is_err()).map(|(s, r)| (s.name.clone(), format!("{:#}", r.as_ref().err().unwrap()))).collect();
+    let results = migrate::migrate_targets(
+        app.db.platform(),
+        vec![target(&a), target(&b), target(&c)],
+        &set,
+        &app.config.tenancy,
+    )
+    .await;
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(s, r)| (s.name.clone(), format!("{:#}", r.as_ref().err().unwrap())))
+        .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].0, b.tenant.schema);
     assert!(failed[0].1.contains("trap sprung"), "the report carries the error: {}", failed[0].1);
@@ -58,13 +76,23 @@ async fn a_failure_in_one_region_leaves_the_others_migrated_and_a_rerun_finishes
         assert_eq!(version(&app, ok).await, 9001);
         assert!(has_table(&app, ok, "trap_extra").await);
     }
-    assert_eq!(version(&app, &b).await, migrate::latest(&migrate::tenant_set()), "the failed region stays where it was");
+    assert_eq!(
+        version(&app, &b).await,
+        migrate::latest(&migrate::tenant_set()),
+        "the failed region stays where it was"
+    );
     assert!(!has_table(&app, &b, "trap_extra").await, "nothing half-applied");
 
     let mut tx = TenantTx::begin(&app.db, &b.tenant).await.unwrap();
     sqlx::query("DELETE FROM settings WHERE key = 'test.fail'").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    let rerun = migrate::migrate_targets(app.db.platform(), vec![target(&a), target(&b), target(&c)], &set, &app.config.tenancy).await;
+    let rerun = migrate::migrate_targets(
+        app.db.platform(),
+        vec![target(&a), target(&b), target(&c)],
+        &set,
+        &app.config.tenancy,
+    )
+    .await;
     assert!(rerun.iter().all(|(_, r)| r.is_ok()));
     for t in [&a, &b, &c] {
         assert_eq!(version(&app, t).await, 9001);

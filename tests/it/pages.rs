@@ -6,7 +6,13 @@ use http::{Request, StatusCode, header};
 #[tokio::test]
 async fn a_region_home_is_branded_from_its_settings() {
     let app = TestApp::new().await;
-    let a = app.tenant_with(Branding { color_primary: "#0b6e4f".into(), tagline: "La science en partage".into(), ..Branding::default() }).await;
+    let a = app
+        .tenant_with(Branding {
+            color_primary: "#0b6e4f".into(),
+            tagline: "La science en partage".into(),
+            ..Branding::default()
+        })
+        .await;
     let r = app.get(&a.host, "/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains(&a.tenant.name));
@@ -29,7 +35,8 @@ async fn a_region_speaks_its_default_language_until_the_visitor_chooses() {
     assert!(cookie.starts_with("lang=en") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(!cookie.to_lowercase().contains("domain="), "host-only cookie");
 
-    let req = Request::get("/").header(header::HOST, &ca.host).header(header::COOKIE, "lang=en").body(Body::empty()).unwrap();
+    let req =
+        Request::get("/").header(header::HOST, &ca.host).header(header::COOKIE, "lang=en").body(Body::empty()).unwrap();
     assert!(app.send(req).await.body.contains("<html lang=\"en\""));
 }
 
@@ -57,7 +64,10 @@ async fn an_unknown_page_gets_the_regions_404_page() {
 async fn a_server_error_shows_a_page_with_the_request_id_and_no_cause() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {}.settings", a.tenant.schema))).execute(app.db.platform()).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {}.settings", a.tenant.schema)))
+        .execute(app.db.platform())
+        .await
+        .unwrap();
     let r = app.get(&a.host, "/").await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     let id = r.header("x-request-id").unwrap();
@@ -70,7 +80,12 @@ async fn markup_in_a_region_name_is_printed_literally() {
     use echos_core::provision::{self, NewTenant};
     let app = TestApp::new().await;
     let slug = echos_tests::random_slug();
-    let new = NewTenant { slug: slug.clone(), name: "<script>alert(1)</script> & {{ 7*7 }}".into(), domains: vec![], branding: Branding::default() };
+    let new = NewTenant {
+        slug: slug.clone(),
+        name: "<script>alert(1)</script> & {{ 7*7 }}".into(),
+        domains: vec![],
+        branding: Branding::default(),
+    };
     let t = provision::create(&app.db, &app.platform_domain(), new).await.unwrap();
     let page = app.get(&t.primary_host, "/").await;
     let platform = app.get("test", "/").await;

@@ -6,7 +6,11 @@ use echos_tests::{TestApp, random_slug};
 use http::StatusCode;
 
 async fn schema_exists(app: &TestApp, name: &str) -> bool {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)").bind(name).fetch_one(app.db.platform()).await.unwrap()
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+        .bind(name)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -33,17 +37,34 @@ async fn provisioning_is_all_or_nothing() {
     let app = TestApp::new().await;
     let slug_a = random_slug();
     let shared = HostName::parse(&format!("shared-{}.example", uuid::Uuid::new_v4().simple())).unwrap();
-    let a = NewTenant { slug: slug_a.clone(), name: "Région Alpha".into(), domains: vec![shared.clone()], branding: Branding::default() };
+    let a = NewTenant {
+        slug: slug_a.clone(),
+        name: "Région Alpha".into(),
+        domains: vec![shared.clone()],
+        branding: Branding::default(),
+    };
     provision::create(&app.db, &app.platform_domain(), a).await.unwrap();
 
     let slug_b = random_slug();
-    let b = NewTenant { slug: slug_b.clone(), name: "B".into(), domains: vec![shared.clone()], branding: Branding::default() };
+    let b = NewTenant {
+        slug: slug_b.clone(),
+        name: "B".into(),
+        domains: vec![shared.clone()],
+        branding: Branding::default(),
+    };
     let err = provision::create(&app.db, &app.platform_domain(), b).await.unwrap_err();
-    assert!(matches!(&err, CoreError::Conflict(m) if m.contains("already used by another region") && !m.contains(slug_a.as_str()) && !m.contains("Alpha")), "{err:?}");
+    assert!(
+        matches!(&err, CoreError::Conflict(m) if m.contains("already used by another region") && !m.contains(slug_a.as_str()) && !m.contains("Alpha")),
+        "{err:?}"
+    );
     assert!(!schema_exists(&app, &slug_b.schema_name()).await, "no schema left behind");
     assert!(matches!(tenants::get(app.db.platform(), &slug_b).await, Err(CoreError::NotFound)), "no row left behind");
     let b_host = app.platform_domain().subdomain(slug_b.as_str()).unwrap();
-    let hosts: i64 = sqlx::query_scalar("SELECT count(*) FROM platform.tenant_domains WHERE host = $1").bind(b_host.as_str()).fetch_one(app.db.platform()).await.unwrap();
+    let hosts: i64 = sqlx::query_scalar("SELECT count(*) FROM platform.tenant_domains WHERE host = $1")
+        .bind(b_host.as_str())
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap();
     assert_eq!(hosts, 0, "no domain left behind");
 
     provision::destroy(&app.db, &slug_a).await.unwrap();
@@ -54,7 +75,8 @@ async fn provisioning_is_all_or_nothing() {
 async fn a_taken_slug_is_refused_in_one_sentence() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
-    let again = NewTenant { slug: a.slug.clone(), name: "Again".into(), domains: vec![], branding: Branding::default() };
+    let again =
+        NewTenant { slug: a.slug.clone(), name: "Again".into(), domains: vec![], branding: Branding::default() };
     let err = provision::create(&app.db, &app.platform_domain(), again).await.unwrap_err();
     assert_eq!(err.to_string(), format!("a region with the slug “{}” already exists", a.slug));
 }
@@ -64,9 +86,33 @@ async fn bad_names_colours_and_domains_are_refused_before_anything_is_written() 
     let app = TestApp::new().await;
     let cases: Vec<(NewTenant, &str)> = vec![
         (NewTenant { slug: random_slug(), name: "   ".into(), domains: vec![], branding: Branding::default() }, "name"),
-        (NewTenant { slug: random_slug(), name: "X".into(), domains: vec![], branding: Branding { color_primary: "red".into(), ..Branding::default() } }, "colour"),
-        (NewTenant { slug: random_slug(), name: "X".into(), domains: vec![HostName::parse("127.0.0.1").unwrap()], branding: Branding::default() }, "IP address"),
-        (NewTenant { slug: random_slug(), name: "X".into(), domains: vec![HostName::parse("test").unwrap()], branding: Branding::default() }, "platform's own domain"),
+        (
+            NewTenant {
+                slug: random_slug(),
+                name: "X".into(),
+                domains: vec![],
+                branding: Branding { color_primary: "red".into(), ..Branding::default() },
+            },
+            "colour",
+        ),
+        (
+            NewTenant {
+                slug: random_slug(),
+                name: "X".into(),
+                domains: vec![HostName::parse("127.0.0.1").unwrap()],
+                branding: Branding::default(),
+            },
+            "IP address",
+        ),
+        (
+            NewTenant {
+                slug: random_slug(),
+                name: "X".into(),
+                domains: vec![HostName::parse("test").unwrap()],
+                branding: Branding::default(),
+            },
+            "platform's own domain",
+        ),
     ];
     for (new, expected) in cases {
         let slug = new.slug.clone();
@@ -98,14 +144,21 @@ async fn every_spare_is_a_real_migrated_schema() {
     let app = TestApp::new().await;
     provision::refill_spares(app.db.platform(), 2).await.unwrap();
     let latest = migrate::latest(&migrate::tenant_set());
-    let spares: Vec<(String, i64)> = sqlx::query_as("SELECT schema_name, schema_version FROM platform.spare_schemas").fetch_all(app.db.platform()).await.unwrap();
+    let spares: Vec<(String, i64)> = sqlx::query_as("SELECT schema_name, schema_version FROM platform.spare_schemas")
+        .fetch_all(app.db.platform())
+        .await
+        .unwrap();
     for (name, version) in spares {
         // Claimed by another test meanwhile: renamed away, nothing to check.
         if !schema_exists(&app, &name).await {
             continue;
         }
         assert_eq!(version, latest, "{name}");
-        let migrated: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL").bind(format!("{name}.settings")).fetch_one(app.db.platform()).await.unwrap();
+        let migrated: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+            .bind(format!("{name}.settings"))
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap();
         assert!(migrated, "{name} has the tenant tables");
     }
 }

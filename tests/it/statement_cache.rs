@@ -31,7 +31,9 @@ async fn a_stale_cached_statement_is_retried_once_with_a_fresh_cache() {
     tx.commit().await.unwrap();
     let rows = app
         .db
-        .with_tenant(&b.tenant, |tx| Box::pin(async move { Ok(sqlx::query("SELECT * FROM settings").fetch_all(&mut **tx).await?) }))
+        .with_tenant(&b.tenant, |tx| {
+            Box::pin(async move { Ok(sqlx::query("SELECT * FROM settings").fetch_all(&mut **tx).await?) })
+        })
         .await
         .expect("retried with a fresh statement cache");
     assert!(!rows.is_empty());

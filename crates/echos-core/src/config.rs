@@ -111,16 +111,8 @@ impl Default for Config {
                 max_lifetime_secs: 30 * 60,
                 acquire_timeout_secs: 5,
             },
-            platform: PlatformConfig {
-                domain: "localhost".into(),
-                public_scheme: "http".into(),
-                public_port: None,
-            },
-            http: HttpConfig {
-                bind: "127.0.0.1:8080".into(),
-                trusted_proxies: Vec::new(),
-                request_timeout_secs: 30,
-            },
+            platform: PlatformConfig { domain: "localhost".into(), public_scheme: "http".into(), public_port: None },
+            http: HttpConfig { bind: "127.0.0.1:8080".into(), trusted_proxies: Vec::new(), request_timeout_secs: 30 },
             tenancy: TenancyConfig {
                 spares: 3,
                 cache_ttl_secs: 300,
@@ -157,16 +149,17 @@ impl Config {
     /// The platform's own domain, parsed.
     pub fn platform_domain(&self) -> HostName {
         // Checked in `checked`, so this cannot fail on a loaded configuration.
-        HostName::parse(&self.platform.domain).unwrap_or_else(|_| {
-            HostName::parse("localhost").unwrap_or_else(|_| unreachable!("a valid literal"))
-        })
+        HostName::parse(&self.platform.domain)
+            .unwrap_or_else(|_| HostName::parse("localhost").unwrap_or_else(|_| unreachable!("a valid literal")))
     }
 
     fn checked(self) -> Result<Self, String> {
         let bad = |key: &str, why: &str| Err(format!("invalid setting `{key}`: {why}"));
         match HostName::parse(&self.platform.domain) {
             Ok(h) if !h.is_ip() => {}
-            _ => return bad("platform.domain", "it must be a domain name such as `localhost` or `echosciences.example`"),
+            _ => {
+                return bad("platform.domain", "it must be a domain name such as `localhost` or `echosciences.example`");
+            }
         }
         if !matches!(self.platform.public_scheme.as_str(), "http" | "https") {
             return bad("platform.public_scheme", "it must be `http` or `https`");
@@ -216,6 +209,7 @@ fn describe(err: figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's test jail returns its own large error
 mod tests {
     use super::*;
 

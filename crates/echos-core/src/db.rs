@@ -33,9 +33,8 @@ impl Db {
     /// Connects the control-plane pool at once (so a wrong URL is reported now) and opens the
     /// region sub-pools lazily.
     pub async fn connect(cfg: &DatabaseConfig) -> Result<Self, CoreError> {
-        let options = PgConnectOptions::from_str(&cfg.url)
-            .context("reading the database URL")?
-            .application_name("echosciences");
+        let options =
+            PgConnectOptions::from_str(&cfg.url).context("reading the database URL")?.application_name("echosciences");
         let pool = |size: u32| {
             PgPoolOptions::new()
                 .max_connections(size)
@@ -44,13 +43,10 @@ impl Db {
                 .idle_timeout(Duration::from_secs(600))
                 .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
         };
-        let platform = pool(cfg.platform_pool_size)
-            .connect_with(options.clone())
-            .await
-            .context("connecting to PostgreSQL")?;
-        let subpools = (0..cfg.subpools.max(1))
-            .map(|_| pool(cfg.pool_size).connect_lazy_with(options.clone()))
-            .collect();
+        let platform =
+            pool(cfg.platform_pool_size).connect_with(options.clone()).await.context("connecting to PostgreSQL")?;
+        let subpools =
+            (0..cfg.subpools.max(1)).map(|_| pool(cfg.pool_size).connect_lazy_with(options.clone())).collect();
         Ok(Self { platform, clusters: HashMap::from([(MAIN_DATABASE.to_owned(), subpools)]) })
     }
 

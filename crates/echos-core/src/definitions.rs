@@ -69,21 +69,21 @@ pub fn read(path: &Path) -> Result<Parsed, CoreError> {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     let slug = Slug::parse(stem).map_err(|e| CoreError::invalid(format_args!("{file}: {e}")))?;
     let text = std::fs::read_to_string(path).map_err(|e| CoreError::invalid(format_args!("{file}: {e}")))?;
-    let def: Definition = toml::from_str(&text).map_err(|e| CoreError::invalid(format_args!("{file}: {}", e.message())))?;
+    let def: Definition =
+        toml::from_str(&text).map_err(|e| CoreError::invalid(format_args!("{file}: {}", e.message())))?;
     let defaults = Branding::default();
     let locale = match def.locale.as_deref() {
         None => Locale::Fr,
-        Some(tag) => Locale::parse(tag).ok_or_else(|| CoreError::invalid(format_args!("{file}: unknown locale “{tag}” (fr, en or ca)")))?,
+        Some(tag) => Locale::parse(tag)
+            .ok_or_else(|| CoreError::invalid(format_args!("{file}: unknown locale “{tag}” (fr, en or ca)")))?,
     };
     let domains = def
         .domains
         .iter()
         .map(|d| HostName::parse(d).map_err(|e| CoreError::invalid(format_args!("{file}: domain “{d}”: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(logo) = &def.logo {
-        if !is_asset_name(logo) {
-            return Err(CoreError::invalid(format_args!("{file}: the logo must be a file name in tenants/assets/")));
-        }
+    if def.logo.as_deref().is_some_and(|logo| !is_asset_name(logo)) {
+        return Err(CoreError::invalid(format_args!("{file}: the logo must be a file name in tenants/assets/")));
     }
     let branding = Branding {
         locale,

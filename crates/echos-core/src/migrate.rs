@@ -65,7 +65,12 @@ pub enum Options {
 }
 
 /// Runs the platform set, then `tenant_migrations` over every region and spare that is behind.
-pub async fn run(db: &Db, opts: Options, tenant_migrations: &[Migration], cfg: &crate::config::TenancyConfig) -> Result<Report, CoreError> {
+pub async fn run(
+    db: &Db,
+    opts: Options,
+    tenant_migrations: &[Migration],
+    cfg: &crate::config::TenancyConfig,
+) -> Result<Report, CoreError> {
     // A connection of its own: the pool's connections all go to the schemas being migrated.
     let mut lock_conn = PgConnection::connect_with(&db.platform().connect_options())
         .await
@@ -76,17 +81,19 @@ pub async fn run(db: &Db, opts: Options, tenant_migrations: &[Migration], cfg: &
         .await
         .context("taking the migration lock")?;
     let result = run_locked(db, opts, tenant_migrations, cfg).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(MIGRATE_LOCK)
-        .execute(&mut lock_conn)
-        .await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATE_LOCK).execute(&mut lock_conn).await;
     // Closing the session releases the lock in any case.
     let _ = lock_conn.close().await;
     unlocked.context("releasing the migration lock")?;
     result
 }
 
-async fn run_locked(db: &Db, opts: Options, tenant_migrations: &[Migration], cfg: &crate::config::TenancyConfig) -> Result<Report, CoreError> {
+async fn run_locked(
+    db: &Db,
+    opts: Options,
+    tenant_migrations: &[Migration],
+    cfg: &crate::config::TenancyConfig,
+) -> Result<Report, CoreError> {
     let mut report = Report { platform_applied: migrate_platform(db.platform()).await?, ..Report::default() };
     if opts == Options::PlatformOnly {
         return Ok(report);
@@ -178,10 +185,7 @@ async fn schemas_behind(pool: &PgPool, target: i64) -> Result<Vec<SchemaTarget>,
     .fetch_all(pool)
     .await
     .context("listing schemas behind")?;
-    Ok(rows
-        .into_iter()
-        .map(|(name, id, slug)| SchemaTarget { name, tenant: id.zip(slug) })
-        .collect())
+    Ok(rows.into_iter().map(|(name, id, slug)| SchemaTarget { name, tenant: id.zip(slug) }).collect())
 }
 
 async fn count_schemas(pool: &PgPool) -> Result<usize, CoreError> {
@@ -195,7 +199,12 @@ async fn count_schemas(pool: &PgPool) -> Result<usize, CoreError> {
 }
 
 /// Migrates the schemas given, a few at a time, each in its own transaction.
-pub async fn migrate_targets(pool: &PgPool, targets: Vec<SchemaTarget>, set: &[Migration], cfg: &crate::config::TenancyConfig) -> Vec<(SchemaTarget, Result<(), CoreError>)> {
+pub async fn migrate_targets(
+    pool: &PgPool,
+    targets: Vec<SchemaTarget>,
+    set: &[Migration],
+    cfg: &crate::config::TenancyConfig,
+) -> Vec<(SchemaTarget, Result<(), CoreError>)> {
     futures::stream::iter(targets)
         .map(|s| async move {
             let r = migrate_schema_with_retries(pool, &s, set, cfg).await;
@@ -206,7 +215,12 @@ pub async fn migrate_targets(pool: &PgPool, targets: Vec<SchemaTarget>, set: &[M
         .await
 }
 
-async fn migrate_schema_with_retries(pool: &PgPool, schema: &SchemaTarget, set: &[Migration], cfg: &crate::config::TenancyConfig) -> Result<(), CoreError> {
+async fn migrate_schema_with_retries(
+    pool: &PgPool,
+    schema: &SchemaTarget,
+    set: &[Migration],
+    cfg: &crate::config::TenancyConfig,
+) -> Result<(), CoreError> {
     let mut attempt = 1;
     loop {
         match migrate_schema(pool, schema, set, cfg.lock_timeout_ms).await {
@@ -226,7 +240,12 @@ fn is_transient(e: &CoreError) -> bool {
 
 /// One schema, one transaction: re-reads the version under a row lock (so a concurrent runner
 /// without the advisory lock still never applies twice), applies what is missing, records it.
-async fn migrate_schema(pool: &PgPool, schema: &SchemaTarget, set: &[Migration], lock_timeout_ms: u64) -> Result<(), CoreError> {
+async fn migrate_schema(
+    pool: &PgPool,
+    schema: &SchemaTarget,
+    set: &[Migration],
+    lock_timeout_ms: u64,
+) -> Result<(), CoreError> {
     let mut conn = pool.acquire().await.context("waiting for a connection")?;
     let mut tx = conn.begin().await.context("starting a transaction")?;
     sqlx::query("SELECT set_config('lock_timeout', $1, true)")
@@ -235,30 +254,38 @@ async fn migrate_schema(pool: &PgPool, schema: &SchemaTarget, set: &[Migration],
         .await
         .context("setting the lock timeout")?;
     let current: Option<i64> = match &schema.tenant {
-        Some((id, _)) => sqlx::query_scalar("SELECT schema_version FROM platform.tenants WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await,
-        None => sqlx::query_scalar("SELECT schema_version FROM platform.spare_schemas WHERE schema_name = $1 FOR UPDATE")
-            .bind(&schema.name)
-            .fetch_optional(&mut *tx)
-            .await,
+        Some((id, _)) => {
+            sqlx::query_scalar("SELECT schema_version FROM platform.tenants WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+        }
+        None => {
+            sqlx::query_scalar("SELECT schema_version FROM platform.spare_schemas WHERE schema_name = $1 FOR UPDATE")
+                .bind(&schema.name)
+                .fetch_optional(&mut *tx)
+                .await
+        }
     }
     .context("reading the schema's version")?;
     // Claimed or dropped meanwhile: nothing to do here.
     let Some(current) = current else { return Ok(()) };
     let version = apply(&mut tx, &schema.name, set, current).await?;
     match &schema.tenant {
-        Some((id, _)) => sqlx::query("UPDATE platform.tenants SET schema_version = $2 WHERE id = $1")
-            .bind(id)
-            .bind(version)
-            .execute(&mut *tx)
-            .await,
-        None => sqlx::query("UPDATE platform.spare_schemas SET schema_version = $2 WHERE schema_name = $1")
-            .bind(&schema.name)
-            .bind(version)
-            .execute(&mut *tx)
-            .await,
+        Some((id, _)) => {
+            sqlx::query("UPDATE platform.tenants SET schema_version = $2 WHERE id = $1")
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+        }
+        None => {
+            sqlx::query("UPDATE platform.spare_schemas SET schema_version = $2 WHERE schema_name = $1")
+                .bind(&schema.name)
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+        }
     }
     .context("recording the schema's version")?;
     tx.commit().await.context("committing a schema's migration")?;
@@ -267,7 +294,12 @@ async fn migrate_schema(pool: &PgPool, schema: &SchemaTarget, set: &[Migration],
 
 /// Applies the migrations of `set` newer than `current` to `schema`, inside the caller's
 /// transaction, and records each in the ledger. Returns the version reached.
-pub(crate) async fn apply(conn: &mut PgConnection, schema: &str, set: &[Migration], current: i64) -> Result<i64, CoreError> {
+pub(crate) async fn apply(
+    conn: &mut PgConnection,
+    schema: &str,
+    set: &[Migration],
+    current: i64,
+) -> Result<i64, CoreError> {
     set_search_path(conn, schema).await?;
     let mut version = current;
     for m in set.iter().filter(|m| m.version > current) {

@@ -44,13 +44,19 @@ impl Branding {
     /// Checks colours (`#rrggbb`), map bounds and lengths; the error is one sentence.
     pub fn check(&self) -> Result<(), CoreError> {
         for (what, c) in [("primary colour", &self.color_primary), ("accent colour", &self.color_accent)] {
-            let ok = c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            let ok = c.len() == 7
+                && c.starts_with('#')
+                && c[1..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
             if !ok {
-                return Err(CoreError::invalid(format_args!("the {what} must be written #rrggbb in lowercase, not “{c}”")));
+                return Err(CoreError::invalid(format_args!(
+                    "the {what} must be written #rrggbb in lowercase, not “{c}”"
+                )));
             }
         }
         if !(-90.0..=90.0).contains(&self.map_lat) || !(-180.0..=180.0).contains(&self.map_lng) {
-            return Err(CoreError::invalid("the map centre must be a latitude between -90 and 90 and a longitude between -180 and 180"));
+            return Err(CoreError::invalid(
+                "the map centre must be a latitude between -90 and 90 and a longitude between -180 and 180",
+            ));
         }
         if !(1..=18).contains(&self.map_zoom) {
             return Err(CoreError::invalid("the map zoom must be between 1 and 18"));
@@ -90,7 +96,9 @@ fn check_name(name: &str) -> Result<String, CoreError> {
 pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Result<Tenant, CoreError> {
     let name = check_name(&new.name)?;
     new.branding.check()?;
-    let primary = platform_domain.subdomain(new.slug.as_str()).map_err(|_| CoreError::invalid("the region's default host name would not be valid"))?;
+    let primary = platform_domain
+        .subdomain(new.slug.as_str())
+        .map_err(|_| CoreError::invalid("the region's default host name would not be valid"))?;
     let mut hosts = vec![primary];
     for d in new.domains {
         if d.is_ip() {
@@ -186,7 +194,12 @@ pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Resu
 }
 
 /// Registers hosts for a region; the first is primary when `first_is_primary`.
-async fn add_domains(conn: &mut PgConnection, id: Uuid, hosts: &[HostName], first_is_primary: bool) -> Result<(), CoreError> {
+async fn add_domains(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hosts: &[HostName],
+    first_is_primary: bool,
+) -> Result<(), CoreError> {
     for (i, host) in hosts.iter().enumerate() {
         let r = sqlx::query!(
             "INSERT INTO platform.tenant_domains (host, tenant_id, is_primary) VALUES ($1, $2, $3)",
@@ -222,7 +235,14 @@ async fn seed_defaults(conn: &mut PgConnection, schema: &str) -> Result<(), Core
 }
 
 /// Updates a region's name, look and extra domains (the default host is kept).
-pub async fn update(db: &Db, platform_domain: &HostName, slug: &Slug, name: &str, domains: &[HostName], b: &Branding) -> Result<Tenant, CoreError> {
+pub async fn update(
+    db: &Db,
+    platform_domain: &HostName,
+    slug: &Slug,
+    name: &str,
+    domains: &[HostName],
+    b: &Branding,
+) -> Result<Tenant, CoreError> {
     let name = check_name(name)?;
     b.check()?;
     let mut tx = db.platform().begin().await.context("starting a transaction")?;
@@ -256,11 +276,13 @@ pub async fn update(db: &Db, platform_domain: &HostName, slug: &Slug, name: &str
     .execute(&mut *tx)
     .await
     .context("removing old domains")?;
-    let existing: Vec<String> = sqlx::query_scalar!("SELECT host FROM platform.tenant_domains WHERE tenant_id = $1", id)
-        .fetch_all(&mut *tx)
-        .await
-        .context("reading domains")?;
-    let missing: Vec<HostName> = domains.iter().filter(|d| !existing.iter().any(|e| e == d.as_str()) && **d != primary).cloned().collect();
+    let existing: Vec<String> =
+        sqlx::query_scalar!("SELECT host FROM platform.tenant_domains WHERE tenant_id = $1", id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading domains")?;
+    let missing: Vec<HostName> =
+        domains.iter().filter(|d| !existing.iter().any(|e| e == d.as_str()) && **d != primary).cloned().collect();
     add_domains(&mut tx, id, &missing, false).await?;
     tx.commit().await.context("committing the region's update")?;
     tenants::get(db.platform(), slug).await
@@ -271,10 +293,11 @@ pub async fn destroy(db: &Db, slug: &Slug) -> Result<(), CoreError> {
     let mut tx = db.platform().begin().await.context("starting a transaction")?;
     // A region busy with a long transaction makes this fail rather than wait for ever.
     sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting the lock timeout")?;
-    let schema: Option<String> = sqlx::query_scalar!("DELETE FROM platform.tenants WHERE slug = $1 RETURNING schema_name", slug.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .context("removing a region")?;
+    let schema: Option<String> =
+        sqlx::query_scalar!("DELETE FROM platform.tenants WHERE slug = $1 RETURNING schema_name", slug.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .context("removing a region")?;
     let schema = schema.ok_or(CoreError::NotFound)?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
         .execute(&mut *tx)
@@ -314,15 +337,19 @@ pub async fn refill_spares(pool: &PgPool, target: usize) -> Result<usize, CoreEr
 }
 
 async fn refill_locked(pool: &PgPool, set: &[Migration], latest: i64, target: usize) -> Result<usize, CoreError> {
-    let ready: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM platform.spare_schemas WHERE schema_version = $1"#, latest)
-        .fetch_one(pool)
-        .await
-        .context("counting spare schemas")?;
+    let ready: i64 =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM platform.spare_schemas WHERE schema_version = $1"#, latest)
+            .fetch_one(pool)
+            .await
+            .context("counting spare schemas")?;
     let missing = target.saturating_sub(usize::try_from(ready).unwrap_or(0));
     for _ in 0..missing {
         let name = format!("spare_{}", Uuid::new_v4().simple());
         let mut tx = pool.begin().await.context("starting a transaction")?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut *tx).await.context("creating a spare schema")?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&mut *tx)
+            .await
+            .context("creating a spare schema")?;
         let version = migrate::apply(&mut tx, &name, set, 0).await?;
         sqlx::query!("INSERT INTO platform.spare_schemas (schema_name, schema_version) VALUES ($1, $2)", name, version)
             .execute(&mut *tx)

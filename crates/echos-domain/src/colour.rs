@@ -65,7 +65,11 @@ mod tests {
     fn derived_colours_meet_wcag_aa() {
         for hex in ["#1b5e7a", "#ffd400", "#00ff00", "#c2410c", "#777777", "#ffffff", "#000000"] {
             let c = Rgb::parse(hex).unwrap_or(Rgb::INK);
-            assert!(c.text_on().contrast(c) >= 4.5 || c.text_on().contrast(c) >= c.contrast(Rgb::WHITE).max(c.contrast(Rgb::INK)) - 1e-9, "{hex}");
+            assert!(
+                c.text_on().contrast(c) >= 4.5
+                    || c.text_on().contrast(c) >= c.contrast(Rgb::WHITE).max(c.contrast(Rgb::INK)) - 1e-9,
+                "{hex}"
+            );
             assert!(c.ink_on_white().contrast(Rgb::WHITE) >= 4.5, "{hex}");
         }
     }

@@ -142,7 +142,17 @@ mod tests {
         assert_eq!(HostName::parse("a.example:99999"), Err(HostError::Port));
         assert_eq!(HostName::parse("a.example:"), Err(HostError::Port));
         assert_eq!(HostName::parse("a.example:80x"), Err(HostError::Port));
-        for bad in ["a b.example", "a..example", "-a.example", "a_b.example", "a/b", "[::1", "::1", "a.example\n", "évil\u{0}.fr"] {
+        for bad in [
+            "a b.example",
+            "a..example",
+            "-a.example",
+            "a_b.example",
+            "a/b",
+            "[::1",
+            "::1",
+            "a.example\n",
+            "évil\u{0}.fr",
+        ] {
             assert_eq!(HostName::parse(bad), Err(HostError::Invalid), "{bad:?}");
         }
     }

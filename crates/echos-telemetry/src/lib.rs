@@ -15,10 +15,10 @@ pub struct Guard(Option<SdkTracerProvider>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(provider) = self.0.take() {
-            if let Err(e) = provider.shutdown() {
-                eprintln!("flushing traces failed: {e}");
-            }
+        if let Some(provider) = self.0.take()
+            && let Err(e) = provider.shutdown()
+        {
+            eprintln!("flushing traces failed: {e}");
         }
     }
 }

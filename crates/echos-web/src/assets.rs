@@ -16,9 +16,7 @@ const EMBEDDED: &[(&str, &str, &[u8])] = &[
 ];
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/static/{file}", get(embedded))
-        .route("/static/tenants/{file}", get(tenant_asset))
+    Router::new().route("/static/{file}", get(embedded)).route("/static/tenants/{file}", get(tenant_asset))
 }
 
 async fn embedded(State(app): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
@@ -47,7 +45,10 @@ async fn tenant_asset(State(app): State<AppState>, Path(file): Path<String>) -> 
     let body = tokio::fs::read(path).await.map_err(|_| WebError::NotFound)?;
     let mut resp = with_headers(body, mime, "public, max-age=86400");
     // Brand assets come from the operator's repository, but an SVG must still not run scripts.
-    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"));
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
     Ok(resp)
 }
 

@@ -26,13 +26,21 @@ pub fn probes() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
 }
 
-async fn home(State(app): State<AppState>, Extension(site): Extension<Site>, headers: HeaderMap, page: Page) -> Result<Response, WebError> {
+async fn home(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    headers: HeaderMap,
+    page: Page,
+) -> Result<Response, WebError> {
     match site {
         Site::Platform => platform_home(&app, &headers, page).await,
         Site::Region(tenant) => {
             let settings = app.db.with_tenant(&tenant, |tx| Box::pin(settings::all(tx))).await?;
             let welcome = settings.get("home.welcome").and_then(|v| v.as_str()).map(str::to_owned);
-            let ctx = RegionHome { page: &page, region: RegionView { name: &tenant.name, tagline: &tenant.tagline, slug: &tenant.slug, welcome } };
+            let ctx = RegionHome {
+                page: &page,
+                region: RegionView { name: &tenant.name, tagline: &tenant.tagline, slug: &tenant.slug, welcome },
+            };
             Ok(Html(app.templates.render("region/home.html", ctx)?).into_response())
         }
     }
@@ -108,7 +116,11 @@ struct Back {
 }
 
 /// Remembers the visitor's language in a host-only cookie and goes back where they were.
-async fn set_language(Path(code): Path<String>, Query(back): Query<Back>, jar: CookieJar) -> Result<(CookieJar, Redirect), WebError> {
+async fn set_language(
+    Path(code): Path<String>,
+    Query(back): Query<Back>,
+    jar: CookieJar,
+) -> Result<(CookieJar, Redirect), WebError> {
     let locale = Locale::parse(&code).filter(|l| l.code() == code).ok_or(WebError::NotFound)?;
     let target = back.retour.filter(|p| is_local_path(p)).unwrap_or_else(|| "/".into());
     let cookie = Cookie::build((LANG_COOKIE, locale.code()))

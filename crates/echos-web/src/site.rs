@@ -37,12 +37,15 @@ impl Site {
 
 /// The request's host: `Host` (or the URI's authority), or a forwarded host when the peer is a
 /// trusted proxy. Missing or malformed → `Err`.
-pub fn request_host(headers: &HeaderMap, authority: Option<&str>, peer: Option<IpAddr>, trusted: &[ipnet::IpNet]) -> Result<HostName, HostError> {
+pub fn request_host(
+    headers: &HeaderMap,
+    authority: Option<&str>,
+    peer: Option<IpAddr>,
+    trusted: &[ipnet::IpNet],
+) -> Result<HostName, HostError> {
     let from_proxy = peer.is_some_and(|ip| trusted.iter().any(|net| net.contains(&ip)));
-    if from_proxy {
-        if let Some(h) = forwarded_host(headers) {
-            return HostName::parse(&h);
-        }
+    if from_proxy && let Some(h) = forwarded_host(headers) {
+        return HostName::parse(&h);
     }
     let raw = match headers.get(header::HOST) {
         // Browsers send punycode, but accept a raw UTF-8 name too: it normalises to the same.
@@ -143,12 +146,21 @@ pub const PLATFORM_ACCENT: &str = "#c2410c";
 impl SiteView {
     pub fn of(site: Option<&Site>, platform_name: &str) -> Self {
         match site.and_then(Site::tenant) {
-            Some(t) => Self::branded("region", &t.name, &t.tagline, t.logo_url.clone(), &t.color_primary, &t.color_accent),
+            Some(t) => {
+                Self::branded("region", &t.name, &t.tagline, t.logo_url.clone(), &t.color_primary, &t.color_accent)
+            }
             None => Self::branded("platform", platform_name, "", None, PLATFORM_PRIMARY, PLATFORM_ACCENT),
         }
     }
 
-    fn branded(kind: &'static str, name: &str, tagline: &str, logo_url: Option<String>, primary: &str, accent: &str) -> Self {
+    fn branded(
+        kind: &'static str,
+        name: &str,
+        tagline: &str,
+        logo_url: Option<String>,
+        primary: &str,
+        accent: &str,
+    ) -> Self {
         let p = Rgb::parse(primary).unwrap_or(Rgb(0x1b, 0x49, 0x65));
         let a = Rgb::parse(accent).unwrap_or(Rgb(0xc2, 0x41, 0x0c));
         Self {
@@ -188,11 +200,8 @@ impl Page {
                 href: format!("/langue/{}?retour={back}", l.code()),
             })
             .collect();
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let request_id =
+            headers.get("x-request-id").and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or_default().to_owned();
         Self { site: SiteView::of(site, "Echosciences"), locale, locales, request_id }
     }
 }

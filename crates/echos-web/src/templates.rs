@@ -18,12 +18,8 @@ macro_rules! embedded {
 }
 
 /// Every template, by name. A new page adds its line here.
-const TEMPLATES: &[(&str, &str)] = embedded![
-    "layouts/base.html",
-    "errors/error.html",
-    "platform/home.html",
-    "region/home.html",
-];
+const TEMPLATES: &[(&str, &str)] =
+    embedded!["layouts/base.html", "errors/error.html", "platform/home.html", "region/home.html",];
 
 #[derive(Clone)]
 pub struct Templates {
@@ -69,10 +65,7 @@ fn base_env() -> Environment<'static> {
 
 /// `{{ t("key", name=value) }}` in the page's locale.
 fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> {
-    let locale = state
-        .lookup("locale")
-        .and_then(|v| v.as_str().and_then(Locale::parse))
-        .unwrap_or_default();
+    let locale = state.lookup("locale").and_then(|v| v.as_str().and_then(Locale::parse)).unwrap_or_default();
     let mut args = Vec::new();
     for name in kwargs.args() {
         let value: Value = kwargs.get(name)?;

@@ -98,10 +98,14 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             config.platform.public_port = bind.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).filter(|p| *p != 80);
         }
     }
-    let _telemetry = echos_telemetry::init(&config.telemetry.log, config.telemetry.otlp_endpoint.as_deref(), &config.telemetry.service_name)?;
-    let db = Db::connect(&config.database).await.map_err(|e| {
-        anyhow::anyhow!("cannot reach PostgreSQL at {}: {}", redact(&config.database.url), sentence(e))
-    })?;
+    let _telemetry = echos_telemetry::init(
+        &config.telemetry.log,
+        config.telemetry.otlp_endpoint.as_deref(),
+        &config.telemetry.service_name,
+    )?;
+    let db = Db::connect(&config.database)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot reach PostgreSQL at {}: {}", redact(&config.database.url), sentence(e)))?;
     let domain = config.platform_domain();
     match args.command {
         Command::Serve { bind } => {
@@ -157,7 +161,8 @@ async fn sync(db: &Db, config: &Config, domain: &HostName, dir: &std::path::Path
     }
     for def in defs {
         let slug = def.slug.clone();
-        let outcome = definitions::apply(db, domain, def).await.map_err(|e| sentence(e).context(format!("region {slug}")))?;
+        let outcome =
+            definitions::apply(db, domain, def).await.map_err(|e| sentence(e).context(format!("region {slug}")))?;
         println!("{slug}: {}", if outcome == Outcome::Created { "created" } else { "updated" });
     }
     provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
@@ -172,13 +177,18 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
                 .iter()
                 .map(|d| HostName::parse(d).map_err(|e| anyhow::anyhow!("the domain “{d}” is not valid: {e}")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let locale = Locale::parse(&locale).with_context(|| format!("unknown locale “{locale}”: use fr, en or ca"))?;
+            let locale =
+                Locale::parse(&locale).with_context(|| format!("unknown locale “{locale}”: use fr, en or ca"))?;
             let branding = Branding { locale, tagline, ..Branding::default() };
             let started = Instant::now();
-            let t = provision::create(db, domain, NewTenant { slug, name, domains, branding }).await.map_err(sentence)?;
+            let t =
+                provision::create(db, domain, NewTenant { slug, name, domains, branding }).await.map_err(sentence)?;
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
-            println!("region {} opened in {ms:.1} ms: {}://{}{port}/", t.slug, config.platform.public_scheme, t.primary_host);
+            println!(
+                "region {} opened in {ms:.1} ms: {}://{}{port}/",
+                t.slug, config.platform.public_scheme, t.primary_host
+            );
             // Keep the next opening fast too.
             provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
         }
@@ -186,16 +196,38 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
             let all = tenants::list(db.platform(), None).await.map_err(sentence)?;
             println!("{:<20} {:<10} {:>7}  {:<30} name", "slug", "status", "version", "host");
             for t in &all {
-                println!("{:<20} {:<10} {:>7}  {:<30} {}", t.slug, t.status.as_str(), t.schema_version, t.primary_host, t.name);
+                println!(
+                    "{:<20} {:<10} {:>7}  {:<30} {}",
+                    t.slug,
+                    t.status.as_str(),
+                    t.schema_version,
+                    t.primary_host,
+                    t.name
+                );
             }
             println!("{} region(s)", all.len());
         }
         TenantCommand::Show { slug: s } => {
             let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
             let hosts = tenants::domains(db.platform(), t.id).await.map_err(sentence)?;
-            println!("slug:     {}\nname:     {}\nstatus:   {}\nid:       {}\nschema:   {} (version {}, database {})\nlocale:   {}\ntagline:  {}\ncolours:  {} / {}\nmap:      {}, {} (zoom {})\nhosts:    {}",
-                t.slug, t.name, t.status.as_str(), t.id, t.schema, t.schema_version, t.database, t.default_locale,
-                t.tagline, t.color_primary, t.color_accent, t.map_lat, t.map_lng, t.map_zoom, hosts.join(", "));
+            println!(
+                "slug:     {}\nname:     {}\nstatus:   {}\nid:       {}\nschema:   {} (version {}, database {})\nlocale:   {}\ntagline:  {}\ncolours:  {} / {}\nmap:      {}, {} (zoom {})\nhosts:    {}",
+                t.slug,
+                t.name,
+                t.status.as_str(),
+                t.id,
+                t.schema,
+                t.schema_version,
+                t.database,
+                t.default_locale,
+                t.tagline,
+                t.color_primary,
+                t.color_accent,
+                t.map_lat,
+                t.map_lng,
+                t.map_zoom,
+                hosts.join(", ")
+            );
         }
         TenantCommand::Suspend { slug: s } => {
             tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Suspended).await.map_err(sentence)?;

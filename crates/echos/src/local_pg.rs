@@ -75,7 +75,8 @@ fn find_pg_bin() -> Option<PathBuf> {
 }
 
 fn start_private_cluster(bin: &Path, dir: &Path) -> anyhow::Result<()> {
-    let as_root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let as_root =
+        std::process::Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
     let run = |program: &str, args: &[&str]| -> anyhow::Result<()> {
         let exe = bin.join(program);
         let mut cmd = if as_root {
@@ -101,7 +102,9 @@ fn start_private_cluster(bin: &Path, dir: &Path) -> anyhow::Result<()> {
         run("initdb", &["-D", &d, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])?;
     }
     let log = format!("{d}/server.log");
-    let opts = format!("-p {PRIVATE_PORT} -k {d} -c listen_addresses=127.0.0.1 -c max_connections=200 -c max_locks_per_transaction=256");
+    let opts = format!(
+        "-p {PRIVATE_PORT} -k {d} -c listen_addresses=127.0.0.1 -c max_connections=200 -c max_locks_per_transaction=256"
+    );
     run("pg_ctl", &["-D", &d, "-l", &log, "-o", &opts, "-w", "start"])?;
     println!("started a private PostgreSQL under {d} on 127.0.0.1:{PRIVATE_PORT} (stop it with: pg_ctl -D {d} stop)");
     Ok(())
