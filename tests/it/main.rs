@@ -8,3 +8,4 @@ mod migrations;
 mod pages;
 mod provisioning;
 mod statement_cache;
+mod telemetry;

@@ -135,14 +135,23 @@ impl Default for Config {
 impl Config {
     /// Loads the layers in order and checks the values; the error is one sentence.
     pub fn load() -> Result<Self, String> {
-        let file = std::env::var("ECHOS_CONFIG").unwrap_or_else(|_| "echosciences.toml".into());
+        let file = match std::env::var("ECHOS_CONFIG") {
+            // A file named on purpose must exist; the default one is optional.
+            Ok(f) if !std::path::Path::new(&f).is_file() => {
+                return Err(format!("the configuration file {f} named by ECHOS_CONFIG does not exist"));
+            }
+            Ok(f) => f,
+            Err(_) => "echosciences.toml".into(),
+        };
         Self::figment(&file).extract().map_err(describe).and_then(Self::checked)
     }
 
     pub fn figment(file: &str) -> Figment {
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("ECHOS_").ignore(&["CONFIG"]).split("__"))
+            // Only `ECHOS_SECTION__KEY`: other `ECHOS_…` variables (such as the service links
+            // Kubernetes injects) are not settings and must not stop the start.
+            .merge(Env::prefixed("ECHOS_").filter(|k| k.as_str().contains("__")).split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
     }
 
@@ -226,6 +235,17 @@ mod tests {
             let msg = err.err().unwrap_or_default();
             assert!(msg.contains("database.subpools"), "{msg}");
             assert!(msg.contains("ECHOS_DATABASE__SUBPOOLS"), "{msg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn other_echos_variables_are_not_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ECHOS_ECHOSCIENCES_SERVICE_HOST", "10.0.0.1");
+            jail.set_env("ECHOS_PLATFORM__DOMAIN", "echos.example");
+            let cfg: Config = Config::figment("missing.toml").extract()?;
+            assert_eq!(cfg.platform.domain, "echos.example");
             Ok(())
         });
     }

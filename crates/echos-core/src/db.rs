@@ -42,6 +42,9 @@ impl Db {
                 .max_lifetime(Duration::from_secs(cfg.max_lifetime_secs))
                 .idle_timeout(Duration::from_secs(600))
                 .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+                // A ping before every use is a round trip per request; a dead connection is
+                // noticed on use instead, and `max_lifetime` recycles the rest.
+                .test_before_acquire(false)
         };
         let platform =
             pool(cfg.platform_pool_size).connect_with(options.clone()).await.context("connecting to PostgreSQL")?;
@@ -99,8 +102,7 @@ async fn attempt<T, F>(conn: &mut PgConnection, tenant: &Tenant, work: &mut F) -
 where
     F: for<'t, 'c> FnMut(&'t mut TenantTx<'c>) -> BoxFuture<'t, Result<T, CoreError>>,
 {
-    let tx = conn.begin().await.context("starting a transaction")?;
-    let mut tx = TenantTx::enter(tx, tenant).await?;
+    let mut tx = TenantTx::begin_on(conn, tenant).await?;
     match work(&mut tx).await {
         Ok(value) => {
             tx.commit().await?;
@@ -128,20 +130,25 @@ pub struct TenantTx<'c> {
 impl TenantTx<'static> {
     /// Opens a transaction on the region's sub-pool with the region's schema selected.
     pub async fn begin(db: &Db, tenant: &Tenant) -> Result<Self, CoreError> {
-        let tx = db.pool_for(tenant)?.begin().await.context("starting a transaction")?;
-        Self::enter(tx, tenant).await
+        let statement = begin_statement(&tenant.schema)?;
+        let tx = db.pool_for(tenant)?.begin_with(statement).await.context("starting a region's transaction")?;
+        Ok(Self { tx })
     }
 }
 
-impl<'c> TenantTx<'c> {
-    async fn enter(tx: Transaction<'c, Postgres>, tenant: &Tenant) -> Result<Self, CoreError> {
-        Self::enter_schema(tx, &tenant.schema).await
+/// `BEGIN` and the schema selection in one round trip. The schema name comes only from
+/// `platform.tenants` (checked there, and here again, to be a plain identifier).
+fn begin_statement(schema: &str) -> Result<sqlx::AssertSqlSafe<String>, CoreError> {
+    if !is_plain_identifier(schema) {
+        return Err(CoreError::Unexpected(anyhow::anyhow!("refusing schema name {schema:?}")));
     }
+    Ok(sqlx::AssertSqlSafe(format!("BEGIN; SELECT set_config('search_path', '\"{schema}\"', true)")))
+}
 
-    /// Selects a schema on an open transaction. The name comes from `platform.tenants` (or a
-    /// spare's row), checked there to be a plain identifier.
-    pub(crate) async fn enter_schema(mut tx: Transaction<'c, Postgres>, schema: &str) -> Result<Self, CoreError> {
-        set_search_path(&mut tx, schema).await?;
+impl<'c> TenantTx<'c> {
+    /// Opens a region's transaction on a connection the caller holds.
+    pub async fn begin_on(conn: &'c mut PgConnection, tenant: &Tenant) -> Result<Self, CoreError> {
+        let tx = conn.begin_with(begin_statement(&tenant.schema)?).await.context("starting a region's transaction")?;
         Ok(Self { tx })
     }
 

@@ -27,7 +27,8 @@ impl Drop for Guard {
 /// overrides it.
 pub fn init(filter: &str, otlp_endpoint: Option<&str>, service_name: &str) -> anyhow::Result<Guard> {
     let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(filter))?;
-    let fmt = tracing_subscriber::fmt::layer().with_target(false).compact();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let fmt = tracing_subscriber::fmt::layer().with_target(false).with_ansi(ansi).compact();
     let registry = tracing_subscriber::registry().with(filter).with(fmt);
     let Some(endpoint) = otlp_endpoint else {
         registry.try_init()?;
