@@ -30,14 +30,23 @@ async fn main() {
                     let domain = domain.clone();
                     async move {
                         let slug = Slug::parse(&format!("b{i}")).unwrap();
-                        let new = NewTenant { slug, name: format!("Région {i}"), domains: vec![], branding: Branding::default() };
+                        let new = NewTenant {
+                            slug,
+                            name: format!("Région {i}"),
+                            domains: vec![],
+                            branding: Branding::default(),
+                        };
                         provision::create(&db, &domain, new).await.unwrap();
                     }
                 })
                 .buffer_unordered(4)
                 .collect::<Vec<_>>()
                 .await;
-            println!("bulk: {} regions created in place in {:.1} s", n.saturating_sub(existing), started.elapsed().as_secs_f64());
+            println!(
+                "bulk: {} regions created in place in {:.1} s",
+                n.saturating_sub(existing),
+                started.elapsed().as_secs_f64()
+            );
 
             // The measured path: claiming a ready spare, with a warm pool.
             let samples = 20;
@@ -45,7 +54,12 @@ async fn main() {
             let mut times = Vec::new();
             for i in 0..samples {
                 let slug = Slug::parse(&format!("claim{i}-{}", std::process::id())).unwrap();
-                let new = NewTenant { slug: slug.clone(), name: "Mesure".into(), domains: vec![], branding: Branding::default() };
+                let new = NewTenant {
+                    slug: slug.clone(),
+                    name: "Mesure".into(),
+                    domains: vec![],
+                    branding: Branding::default(),
+                };
                 let t = Instant::now();
                 provision::create(&db, &domain, new).await.unwrap();
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -60,10 +74,17 @@ async fn main() {
         }
         Some("migrate-column") => {
             let all = tenants::list(db.platform(), None).await.unwrap();
-            let targets: Vec<_> = all.iter().map(|t| SchemaTarget { name: t.schema.clone(), tenant: Some((t.id, t.slug.clone())) }).collect();
+            let targets: Vec<_> = all
+                .iter()
+                .map(|t| SchemaTarget { name: t.schema.clone(), tenant: Some((t.id, t.slug.clone())) })
+                .collect();
             let mut set = migrate::tenant_set();
             let version = 90_000 + i64::from(std::process::id() % 1000);
-            set.push(Migration { version, description: "bench_add_column", sql: "ALTER TABLE settings ADD COLUMN bench_note text;".into() });
+            set.push(Migration {
+                version,
+                description: "bench_add_column",
+                sql: "ALTER TABLE settings ADD COLUMN bench_note text;".into(),
+            });
             let started = Instant::now();
             let results = migrate::migrate_targets(db.platform(), targets, &set, &config.tenancy).await;
             let failed = results.iter().filter(|(_, r)| r.is_err()).count();

@@ -167,7 +167,10 @@ impl Config {
         match HostName::parse(&self.platform.domain) {
             Ok(h) if !h.is_ip() => {}
             _ => {
-                return bad("platform.domain", "it must be a domain name such as `localhost` or `echosciences.example`");
+                return bad(
+                    "platform.domain",
+                    "it must be a domain name such as `localhost` or `echosciences.example`",
+                );
             }
         }
         if !matches!(self.platform.public_scheme.as_str(), "http" | "https") {
