@@ -61,7 +61,7 @@ SELECT set_config('search_path', '"tenant_b' || :n || '"', true);
 SELECT key, value FROM settings ORDER BY key;
 COMMIT;
 SQL
-echo "pgbench, page queries:    $(pgbench -n -M prepared -c "$CONNS" -j 2 -T "${DURATION%s}" -f "$WORK/page.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/{printf "%.0f tps", $3} /latency average/{printf ", avg %s ms", $4}')"
+echo "pgbench, page queries:    $(pgbench -n -M prepared -c "$CONNS" -j 2 -T "${DURATION%s}" -f "$WORK/page.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/{tps=$3} /latency average/{avg=$4} END{printf "%.0f tps, avg %s ms", tps, avg}')"
 
 start=$(date +%s.%N); "$T/echos" migrate >/dev/null; end=$(date +%s.%N)
 echo "echos migrate, nothing to do: $(echo "($end - $start) * 1000" | bc | cut -d. -f1) ms"
