@@ -36,6 +36,9 @@ pub fn config() -> Config {
     c.tenancy.spares = 4;
     c.tenancy.migrate_concurrency = 2;
     c.paths.tenants_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tenants").into();
+    // Each process writes its mail to an outbox of its own; tests read it back.
+    c.mail.outbox_dir = std::env::temp_dir().join(format!("echos-outbox-{}", std::process::id()));
+    c.accounts.worker_in_serve = false;
     c
 }
 
@@ -93,6 +96,10 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config) -> Self {
+        // `ECHOS_TEST_LOG=debug cargo nextest run …` shows the server's logs for a failing test.
+        if let Ok(filter) = std::env::var("ECHOS_TEST_LOG") {
+            let _ = echos_telemetry::init(&filter, None, "echos-test");
+        }
         setup().await;
         let db = Db::connect(&config.database).await.expect("test database");
         let state = AppState::new(db.clone(), config.clone()).expect("state");
@@ -127,6 +134,67 @@ impl TestApp {
     /// Sends a GET for `path` to `host` through the real router.
     pub async fn get(&self, host: &str, path: &str) -> TestResponse {
         self.send(Request::get(path).header(header::HOST, host).body(Body::empty()).unwrap()).await
+    }
+
+    /// Sends a form as a browser would: the CSRF cookie and field, the session cookie if any.
+    pub async fn post_form(
+        &self,
+        host: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        browser: &mut Browser,
+    ) -> TestResponse {
+        let mut body = form_urlencoded(fields);
+        if !fields.iter().any(|(k, _)| *k == "csrf_token") {
+            body.push_str(&format!("&csrf_token={}", browser.csrf));
+        }
+        let req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, browser.cookie_header())
+            .body(Body::from(body))
+            .unwrap();
+        let r = self.send(req).await;
+        browser.take_cookies(&r);
+        r
+    }
+
+    /// A GET with the browser's cookies.
+    pub async fn get_as(&self, host: &str, path: &str, browser: &mut Browser) -> TestResponse {
+        let req = Request::get(path)
+            .header(header::HOST, host)
+            .header(header::COOKIE, browser.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        let r = self.send(req).await;
+        browser.take_cookies(&r);
+        r
+    }
+
+    /// Runs the jobs of these regions that are due (e-mails), as the worker would. Only the
+    /// test's own regions: other tests run beside it on the same queue.
+    pub async fn run_jobs(&self, regions: &[&TestTenant]) -> usize {
+        let mut ran = 0;
+        for t in regions {
+            ran += echos_web::worker::run_due(&self.state, Some(t.tenant.id)).await.unwrap();
+        }
+        ran
+    }
+
+    /// The messages in this process's outbox sent to `to`, oldest first, decoded.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(&self.config.mail.outbox_dir) else { return vec![] };
+        let mut found: Vec<(std::time::SystemTime, String)> = dir
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| {
+                let text = std::fs::read_to_string(e.path()).ok()?;
+                let modified = e.metadata().ok()?.modified().ok()?;
+                text.contains(&format!("To: {to}")).then(|| (modified, decode_qp(&text)))
+            })
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, t)| t).collect()
     }
 
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
@@ -182,4 +250,78 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// A cookie jar for one simulated browser, per host (cookies are host-only).
+#[derive(Default)]
+pub struct Browser {
+    pub cookies: std::collections::BTreeMap<String, String>,
+    pub csrf: String,
+}
+
+impl Browser {
+    /// A browser that has already loaded a page (and so holds a CSRF cookie).
+    pub fn new() -> Self {
+        let csrf = "c".repeat(43);
+        let mut cookies = std::collections::BTreeMap::new();
+        cookies.insert("csrf".to_owned(), csrf.clone());
+        Self { cookies, csrf }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn take_cookies(&mut self, r: &TestResponse) {
+        for v in r.headers.get_all(header::SET_COOKIE) {
+            let Ok(v) = v.to_str() else { continue };
+            let first = v.split(';').next().unwrap_or_default();
+            if let Some((k, val)) = first.split_once('=') {
+                if val.is_empty() || v.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), val.to_owned());
+                }
+            }
+        }
+    }
+}
+
+fn form_urlencoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    b' ' => "+".into(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Undoes quoted-printable soft breaks and `=XX` escapes, enough to search a message's text.
+fn decode_qp(s: &str) -> String {
+    let joined = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .flatten();
+        if let Some(b) = escaped {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

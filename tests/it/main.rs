@@ -1,6 +1,7 @@
 //! End-to-end tests: the real router and a real PostgreSQL, a fresh region per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod directory_cache;
 mod host_resolution;
 mod isolation;

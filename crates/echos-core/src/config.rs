@@ -19,7 +19,30 @@ pub struct Config {
     pub tenancy: TenancyConfig,
     pub telemetry: TelemetryConfig,
     pub paths: PathsConfig,
+    pub mail: MailConfig,
+    pub accounts: AccountsConfig,
     pub dev: DevConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `outbox` (files in `outbox_dir`, one `.eml` per message) or `smtp`.
+    pub transport: String,
+    pub outbox_dir: PathBuf,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://…`, or `smtp://127.0.0.1:2525` (no TLS).
+    pub smtp_url: Option<String>,
+    /// The sender's address; the display name is the region's name.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    pub session_days: i64,
+    pub confirm_link_hours: i64,
+    /// Run the job worker inside `echos serve` (small installs); otherwise run `echos worker`.
+    pub worker_in_serve: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -127,6 +150,13 @@ impl Default for Config {
                 log: "info,sqlx=warn".into(),
             },
             paths: PathsConfig { tenants_dir: "tenants".into(), data_dir: ".data".into() },
+            mail: MailConfig {
+                transport: "outbox".into(),
+                outbox_dir: ".data/outbox".into(),
+                smtp_url: None,
+                from: "no-reply@localhost".into(),
+            },
+            accounts: AccountsConfig { session_days: 30, confirm_link_hours: 72, worker_in_serve: true },
             dev: DevConfig { reload_templates: false },
         }
     }
@@ -184,6 +214,12 @@ impl Config {
         }
         if self.tenancy.migrate_concurrency == 0 || self.tenancy.migrate_attempts == 0 {
             return bad("tenancy.migrate_concurrency", "it must be at least 1");
+        }
+        if !matches!(self.mail.transport.as_str(), "outbox" | "smtp") {
+            return bad("mail.transport", "it must be `outbox` or `smtp`");
+        }
+        if self.mail.transport == "smtp" && self.mail.smtp_url.is_none() {
+            return bad("mail.smtp_url", "it is required when mail.transport is `smtp`");
         }
         if self.database.url.parse::<sqlx::postgres::PgConnectOptions>().is_err() {
             return bad("database.url", "it is not a PostgreSQL URL (postgres://user@host:port/database)");

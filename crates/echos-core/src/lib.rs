@@ -2,13 +2,18 @@
 //! migrations, provisioning and the tenant directory. Handlers call these free functions; nothing
 //! here knows about HTTP.
 
+pub mod accounts;
 pub mod config;
 pub mod db;
 pub mod definitions;
 pub mod directory;
 pub mod error;
+pub mod jobs;
+pub mod mail;
 pub mod migrate;
 pub mod provision;
+pub mod secrets;
+pub mod sessions;
 pub mod settings;
 pub mod tenants;
 

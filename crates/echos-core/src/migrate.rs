@@ -31,12 +31,15 @@ macro_rules! migration {
 
 /// The control-plane migrations, in order.
 pub fn platform_set() -> Vec<Migration> {
-    vec![migration!(1, "platform", "0001_control_plane.sql")]
+    vec![
+        migration!(1, "platform", "0001_control_plane.sql"),
+        migration!(2, "platform", "0002_accounts_sessions_jobs.sql"),
+    ]
 }
 
 /// The migrations every region's schema receives, in order.
 pub fn tenant_set() -> Vec<Migration> {
-    vec![migration!(1, "tenant", "0001_settings.sql")]
+    vec![migration!(1, "tenant", "0001_settings.sql"), migration!(2, "tenant", "0002_members.sql")]
 }
 
 /// The version a fully migrated schema of this set is at.

@@ -128,6 +128,25 @@ pub async fn list(pool: &PgPool, slug: Option<&str>) -> Result<Vec<Tenant>, Core
     Ok(rows.into_iter().map(Tenant::from).collect())
 }
 
+/// The region with this id (jobs carry it), or `NotFound`.
+pub async fn get_by_id(pool: &PgPool, id: Uuid) -> Result<Tenant, CoreError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"SELECT t.id, t.slug, t.schema_name, t.name, t.status, t.database, t.default_locale,
+                  t.tagline, t.color_primary, t.color_accent, t.logo_url, t.map_lat, t.map_lng,
+                  t.map_zoom, t.schema_version,
+                  (SELECT p.host FROM platform.tenant_domains p
+                    WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
+             FROM platform.tenants t
+            WHERE t.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+    .context("reading a region")?;
+    row.map(Tenant::from).ok_or(CoreError::NotFound)
+}
+
 /// The region with this slug, or `NotFound`.
 pub async fn get(pool: &PgPool, slug: &Slug) -> Result<Tenant, CoreError> {
     list(pool, Some(slug.as_str())).await?.into_iter().next().ok_or(CoreError::NotFound)

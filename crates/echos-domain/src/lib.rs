@@ -4,6 +4,7 @@
 pub mod colour;
 pub mod host;
 pub mod locale;
+pub mod member;
 pub mod slug;
 
 pub use host::{HostError, HostName};

@@ -16,6 +16,7 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub enum WebError {
     BadRequest,
+    Forbidden,
     NotFound,
     Unavailable,
     Internal(anyhow::Error),
@@ -25,6 +26,7 @@ pub enum WebError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     BadRequest,
+    Forbidden,
     NotFound,
     Internal,
     Unavailable,
@@ -34,6 +36,7 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -61,6 +64,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let kind = match self {
             Self::BadRequest => ErrorKind::BadRequest,
+            Self::Forbidden => ErrorKind::Forbidden,
             Self::NotFound => ErrorKind::NotFound,
             Self::Unavailable => ErrorKind::Unavailable,
             Self::Internal(e) => {

@@ -4,13 +4,19 @@
 rust_i18n::i18n!("locales", fallback = "fr");
 
 pub mod assets;
+pub mod auth;
 pub mod error;
+pub mod forms;
 pub mod i18n;
+pub mod links;
+pub mod members;
 pub mod pages;
 pub mod router;
+pub mod session;
 pub mod site;
 pub mod state;
 pub mod templates;
+pub mod worker;
 
 pub use router::router;
 pub use state::AppState;

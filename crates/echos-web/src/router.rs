@@ -12,15 +12,18 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, render_errors};
 use crate::state::AppState;
-use crate::{assets, pages, site};
+use crate::{assets, auth, members, pages, session, site};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     let sites = Router::new()
         .merge(pages::routes())
+        .merge(auth::routes())
+        .merge(members::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), site::resolve));
 
     Router::new()

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{ErrorKind, WebError, render_error};
 use crate::i18n::LANG_COOKIE;
+use crate::session::{CsrfToken, Viewer};
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
@@ -116,6 +117,16 @@ pub struct Page {
     pub locale: Locale,
     pub locales: Vec<LocaleLink>,
     pub request_id: String,
+    /// The signed-in member of this region, for the header.
+    pub me: Option<Me>,
+    /// For the hidden field of every form on the page.
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Me {
+    pub display_name: String,
+    pub handle: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +162,10 @@ impl SiteView {
             }
             None => Self::branded("platform", platform_name, "", None, PLATFORM_PRIMARY, PLATFORM_ACCENT),
         }
+    }
+
+    pub fn of_tenant(t: &Tenant) -> Self {
+        Self::branded("region", &t.name, &t.tagline, t.logo_url.clone(), &t.color_primary, &t.color_accent)
     }
 
     fn branded(
@@ -202,14 +217,28 @@ impl Page {
             .collect();
         let request_id =
             headers.get("x-request-id").and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or_default().to_owned();
-        Self { site: SiteView::of(site, "Echosciences"), locale, locales, request_id }
+        Self {
+            site: SiteView::of(site, "Echosciences"),
+            locale,
+            locales,
+            request_id,
+            me: None,
+            csrf_token: String::new(),
+        }
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Page {
     type Rejection = StatusCode;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
-        Ok(Self::build(&parts.headers, parts.uri.path(), parts.extensions.get::<Site>()))
+        let mut page = Self::build(&parts.headers, parts.uri.path(), parts.extensions.get::<Site>());
+        if let Some(m) = parts.extensions.get::<Viewer>().and_then(|v| v.member.as_ref()) {
+            page.me = Some(Me { display_name: m.display_name.clone(), handle: m.handle.clone() });
+        }
+        if let Some(t) = parts.extensions.get::<CsrfToken>() {
+            page.csrf_token = t.0.clone();
+        }
+        Ok(page)
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use echos_core::directory::Directory;
+use echos_core::mail::Mailer;
 use echos_core::{Config, Db};
 use echos_domain::HostName;
 
@@ -19,6 +20,7 @@ pub struct Inner {
     pub platform_domain: HostName,
     pub directory: Directory,
     pub templates: Templates,
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -29,7 +31,15 @@ impl AppState {
             Duration::from_secs(config.tenancy.negative_cache_ttl_secs),
         );
         let templates = Templates::new(config.dev.reload_templates)?;
-        Ok(Self(Arc::new(Inner { platform_domain: config.platform_domain(), db, config, directory, templates })))
+        let mailer = Mailer::from_config(&config.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Self(Arc::new(Inner {
+            platform_domain: config.platform_domain(),
+            db,
+            config,
+            directory,
+            templates,
+            mailer,
+        })))
     }
 }
 

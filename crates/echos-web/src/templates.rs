@@ -18,8 +18,25 @@ macro_rules! embedded {
 }
 
 /// Every template, by name. A new page adds its line here.
-const TEMPLATES: &[(&str, &str)] =
-    embedded!["layouts/base.html", "errors/error.html", "platform/home.html", "region/home.html",];
+const TEMPLATES: &[(&str, &str)] = embedded![
+    "layouts/base.html",
+    "macros/forms.html",
+    "macros/members.html",
+    "errors/error.html",
+    "platform/home.html",
+    "region/home.html",
+    "auth/sign_up.html",
+    "auth/sign_up_done.html",
+    "auth/sign_in.html",
+    "auth/join.html",
+    "auth/confirmed.html",
+    "members/profile.html",
+    "members/my_space.html",
+    "mail/confirm.html",
+    "mail/confirm.txt",
+    "mail/already_registered.html",
+    "mail/already_registered.txt",
+];
 
 #[derive(Clone)]
 pub struct Templates {
@@ -57,7 +74,10 @@ impl Templates {
 
 fn base_env() -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // Plain-text e-mails are not HTML: no escaping there.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".txt") { minijinja::AutoEscape::None } else { minijinja::AutoEscape::Html }
+    });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_function("t", translate);
     env

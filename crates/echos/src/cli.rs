@@ -27,6 +27,11 @@ enum Command {
         #[arg(long)]
         bind: Option<String>,
     },
+    /// Run the job worker (e-mails); `--once` runs what is due and exits.
+    Worker {
+        #[arg(long)]
+        once: bool,
+    },
     /// Apply the platform migrations, then the tenant migrations to every region.
     Migrate,
     /// Administer one region.
@@ -113,6 +118,19 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             crate::serve::serve(db, config, &bind).await?;
         }
         Command::Migrate => return migrate_all(&db, &config).await,
+        Command::Worker { once } => {
+            let state = echos_web::AppState::new(db, config)?;
+            if once {
+                let ran = echos_web::worker::run_due(&state, None).await.map_err(sentence)?;
+                println!("{ran} job(s) run");
+            } else {
+                tracing::info!("worker started");
+                tokio::select! {
+                    () = echos_web::worker::run_forever(state) => {}
+                    _ = tokio::signal::ctrl_c() => tracing::info!("worker stopped"),
+                }
+            }
+        }
         Command::Tenant(cmd) => tenant(&db, &config, &domain, cmd).await?,
         Command::Tenants(TenantsCommand::Sync { dir }) => {
             let dir = dir.unwrap_or_else(|| config.paths.tenants_dir.clone());

@@ -26,6 +26,8 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
             }
         }
     });
+    let worker =
+        state.config.accounts.worker_in_serve.then(|| tokio::spawn(echos_web::worker::run_forever(state.clone())));
     let app = echos_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %bind, "serving");
@@ -35,6 +37,9 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         .context("serving HTTP")?;
     tracing::info!("stopped; requests in flight have finished");
     listener_task.abort();
+    if let Some(w) = worker {
+        w.abort();
+    }
     refill.abort();
     db.close().await;
     Ok(())

@@ -1,0 +1,212 @@
+//! Accounts (the platform's: one identity for every region) and members (an account's profile
+//! and role in one region). A region sees an account only once it has joined there.
+
+use echos_domain::member::{DisplayName, Email, MemberKind};
+use serde::Serialize;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::TenantTx;
+use crate::error::{Context, CoreError};
+use crate::jobs;
+use crate::secrets::{new_token, token_hash};
+
+/// What a member shows of themselves in a region.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub display_name: DisplayName,
+    pub kind: MemberKind,
+    /// One of `echos_domain::member::AUDIENCES`, for a person.
+    pub audience: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub id: i64,
+    pub account_id: Uuid,
+    pub handle: String,
+    pub display_name: String,
+    pub kind: String,
+    pub audience: Option<String>,
+    pub role: String,
+    pub bio: String,
+    pub website: Option<String>,
+    pub location: Option<String>,
+    pub joined_at: OffsetDateTime,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignUp {
+    Created {
+        account_id: Uuid,
+    },
+    /// The address already has an account: it is told so by e-mail, the requester sees the
+    /// same answer as for a new account.
+    AlreadyRegistered,
+}
+
+/// Job kinds written here and run by the worker.
+pub const JOB_MAIL_CONFIRM: &str = "mail.confirm";
+pub const JOB_MAIL_ALREADY_REGISTERED: &str = "mail.already_registered";
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct AccountJob {
+    pub account_id: Uuid,
+}
+
+/// Opens an account with its first membership, here, and queues the confirmation e-mail — or,
+/// when the address is taken, queues a notice to its owner. One transaction either way.
+pub async fn sign_up(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    email: &Email,
+    password_hash: &str,
+    profile: &Profile,
+) -> Result<SignUp, CoreError> {
+    let id = Uuid::new_v4();
+    let created: Option<Uuid> = sqlx::query_scalar!(
+        "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        id,
+        email.as_str(),
+        password_hash,
+        tenant_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("creating an account")?;
+    match created {
+        Some(account_id) => {
+            join(tx, account_id, profile).await?;
+            jobs::enqueue(tx, Some(tenant_id), JOB_MAIL_CONFIRM, &AccountJob { account_id }).await?;
+            Ok(SignUp::Created { account_id })
+        }
+        None => {
+            let account_id = sqlx::query_scalar!("SELECT id FROM platform.accounts WHERE email = $1", email.as_str())
+                .fetch_one(&mut **tx)
+                .await
+                .context("finding an account")?;
+            jobs::enqueue(tx, Some(tenant_id), JOB_MAIL_ALREADY_REGISTERED, &AccountJob { account_id }).await?;
+            Ok(SignUp::AlreadyRegistered)
+        }
+    }
+}
+
+/// Makes an account a member of this region with a handle of its own.
+pub async fn join(tx: &mut TenantTx<'_>, account_id: Uuid, profile: &Profile) -> Result<Member, CoreError> {
+    let base = profile.display_name.handle_base();
+    let taken: Vec<String> =
+        sqlx::query_scalar!("SELECT handle FROM members WHERE handle = $1 OR handle LIKE $1 || '-%'", base)
+            .fetch_all(&mut **tx)
+            .await
+            .context("finding a free handle")?;
+    let handle = (1..)
+        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+        .find(|h| !taken.contains(h))
+        .unwrap_or_else(|| format!("{base}-{}", Uuid::new_v4().simple()));
+    sqlx::query_as!(
+        Member,
+        "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at",
+        account_id,
+        handle,
+        profile.display_name.as_str(),
+        profile.kind.as_str(),
+        profile.audience
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .context("joining a region")
+}
+
+pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Result<Option<Member>, CoreError> {
+    sqlx::query_as!(
+        Member,
+        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at
+           FROM members WHERE account_id = $1",
+        account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading a member")
+}
+
+pub async fn member_by_handle(tx: &mut TenantTx<'_>, handle: &str) -> Result<Option<Member>, CoreError> {
+    sqlx::query_as!(
+        Member,
+        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at
+           FROM members WHERE handle = $1",
+        handle
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading a member")
+}
+
+/// The account and password hash for an e-mail, if there is a usable account.
+pub async fn credentials(pool: &PgPool, email: &Email) -> Result<Option<(Uuid, String)>, CoreError> {
+    let row = sqlx::query!(
+        "SELECT id, password_hash FROM platform.accounts WHERE email = $1 AND disabled_at IS NULL",
+        email.as_str()
+    )
+    .fetch_optional(pool)
+    .await
+    .context("reading credentials")?;
+    Ok(row.map(|r| (r.id, r.password_hash)))
+}
+
+/// The e-mail of an account. Only for messages to that account, never for display to others.
+pub async fn email_of(pool: &PgPool, account_id: Uuid) -> Result<Option<String>, CoreError> {
+    sqlx::query_scalar!("SELECT email FROM platform.accounts WHERE id = $1", account_id)
+        .fetch_optional(pool)
+        .await
+        .context("reading an account's e-mail")
+}
+
+/// A single-use token for a link sent by e-mail, bound to the region it was issued for.
+pub async fn issue_token(
+    pool: &PgPool,
+    account_id: Uuid,
+    tenant_id: Uuid,
+    purpose: &str,
+    hours: i64,
+) -> Result<String, CoreError> {
+    let token = new_token();
+    let expires = OffsetDateTime::now_utc() + time::Duration::hours(hours);
+    sqlx::query!(
+        "INSERT INTO platform.account_tokens (token_hash, purpose, account_id, tenant_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        token_hash(&token),
+        purpose,
+        account_id,
+        tenant_id,
+        expires
+    )
+    .execute(pool)
+    .await
+    .context("issuing a token")?;
+    Ok(token)
+}
+
+/// Confirms the address behind a confirmation link of this region. False when the link is
+/// unknown, of another region, expired or already used.
+pub async fn confirm(pool: &PgPool, tenant_id: Uuid, token: &str) -> Result<bool, CoreError> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    let account: Option<Uuid> = sqlx::query_scalar!(
+        "UPDATE platform.account_tokens SET used_at = now()
+          WHERE token_hash = $1 AND tenant_id = $2 AND purpose = 'confirm' AND used_at IS NULL AND expires_at > now()
+        RETURNING account_id",
+        token_hash(token),
+        tenant_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("using a confirmation token")?;
+    let Some(account) = account else { return Ok(false) };
+    sqlx::query!("UPDATE platform.accounts SET confirmed_at = coalesce(confirmed_at, now()) WHERE id = $1", account)
+        .execute(&mut *tx)
+        .await
+        .context("confirming an address")?;
+    tx.commit().await.context("committing a confirmation")?;
+    Ok(true)
+}

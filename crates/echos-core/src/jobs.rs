@@ -1,0 +1,96 @@
+//! The job queue (`platform.jobs`): side effects written in the same transaction as the change
+//! that causes them, run later by a worker with retries and exponential backoff. Workers claim
+//! due jobs with `FOR UPDATE SKIP LOCKED`, so any number can run side by side.
+
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::error::{Context, CoreError};
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub tenant_id: Option<Uuid>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+/// Adds a job inside the caller's transaction: it exists only if the change commits.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    tenant_id: Option<Uuid>,
+    kind: &str,
+    payload: &impl Serialize,
+) -> Result<i64, CoreError> {
+    let payload = serde_json::to_value(payload).context("encoding a job")?;
+    sqlx::query_scalar!(
+        "INSERT INTO platform.jobs (tenant_id, kind, payload) VALUES ($1, $2, $3) RETURNING id",
+        tenant_id,
+        kind,
+        payload
+    )
+    .fetch_one(conn)
+    .await
+    .context("queueing a job")
+}
+
+/// Takes up to `limit` due jobs (of one region only, when `only` is given) and leases them for
+/// `lease_secs` (a crashed worker's jobs come back after the lease).
+pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64, only: Option<Uuid>) -> Result<Vec<Job>, CoreError> {
+    let rows = sqlx::query!(
+        "UPDATE platform.jobs j
+            SET attempts = j.attempts + 1, run_at = now() + make_interval(secs => $2)
+          WHERE j.id IN (SELECT id FROM platform.jobs
+                          WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
+                            AND ($3::uuid IS NULL OR tenant_id = $3)
+                          ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts",
+        limit,
+        lease_secs,
+        only
+    )
+    .fetch_all(pool)
+    .await
+    .context("claiming jobs")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Job {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            kind: r.kind,
+            payload: r.payload,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+        })
+        .collect())
+}
+
+pub async fn complete(pool: &PgPool, id: i64) -> Result<(), CoreError> {
+    sqlx::query!("UPDATE platform.jobs SET done_at = now(), last_error = NULL WHERE id = $1", id)
+        .execute(pool)
+        .await
+        .context("completing a job")?;
+    Ok(())
+}
+
+/// Records a failure: retried after 2^attempts × 10 s (capped at an hour), or given up.
+pub async fn fail(pool: &PgPool, job: &Job, error: &str) -> Result<(), CoreError> {
+    let backoff = (10.0 * 2f64.powi(job.attempts.min(12))).min(3600.0);
+    sqlx::query!(
+        "UPDATE platform.jobs
+            SET last_error = $2,
+                run_at = now() + make_interval(secs => $3),
+                failed_at = CASE WHEN attempts >= max_attempts THEN now() END
+          WHERE id = $1",
+        job.id,
+        error,
+        backoff
+    )
+    .execute(pool)
+    .await
+    .context("recording a job failure")?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! What a person types to join: e-mail, password, display name, kind of member — parsed once.
+
+use std::fmt;
+
+use crate::HostName;
+
+/// An e-mail address, trimmed and lower-cased, with a valid domain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Option<Self> {
+        let s = input.trim().to_lowercase();
+        if s.len() > 254
+            || s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ',' | ';'))
+        {
+            return None;
+        }
+        let (local, domain) = s.rsplit_once('@')?;
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain.contains('.') {
+            return None;
+        }
+        let host = HostName::parse(domain).ok()?;
+        if host.is_ip() {
+            return None;
+        }
+        Some(Self(format!("{local}@{host}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordError {
+    TooShort,
+    TooLong,
+}
+
+/// A new password: 10 to 128 characters. Never printed.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN: usize = 10;
+    pub const MAX: usize = 128;
+
+    pub fn parse(input: &str) -> Result<Self, PasswordError> {
+        let n = input.chars().count();
+        if n < Self::MIN {
+            Err(PasswordError::TooShort)
+        } else if n > Self::MAX {
+            Err(PasswordError::TooLong)
+        } else {
+            Ok(Self(input.to_owned()))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// The name a member shows: 1–80 characters, no control characters, inner spaces collapsed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(input: &str) -> Option<Self> {
+        let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        let n = s.chars().count();
+        ((1..=80).contains(&n) && !s.chars().any(char::is_control)).then_some(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A URL-friendly handle: `Marie Curie` → `marie-curie`, accents folded; `membre` if nothing
+    /// is left. Uniqueness within a region is the caller's job.
+    pub fn handle_base(&self) -> String {
+        let mut out = String::new();
+        for c in self.0.chars().flat_map(fold) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+        let mut h: String = out.trim_matches('-').chars().take(40).collect();
+        while h.ends_with('-') {
+            h.pop();
+        }
+        if h.len() < 2 { "membre".into() } else { h }
+    }
+}
+
+fn fold(c: char) -> Vec<char> {
+    let s: &str = match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' => "a",
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => "e",
+        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Î' | 'Ï' => "i",
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ô' | 'Ö' => "o",
+        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => "u",
+        'ç' | 'Ç' => "c",
+        'ñ' | 'Ñ' => "n",
+        'œ' | 'Œ' => "oe",
+        'æ' | 'Æ' => "ae",
+        'ÿ' => "y",
+        '·' => "",
+        _ => return vec![c],
+    };
+    s.chars().collect()
+}
+
+/// A person, or a structure (museum, lab, university, association).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberKind {
+    Person,
+    Structure,
+}
+
+impl MemberKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "person" => Some(Self::Person),
+            "structure" => Some(Self::Structure),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Structure => "structure",
+        }
+    }
+}
+
+/// Who a person is in science culture, for the region's participation figures.
+pub const AUDIENCES: &[&str] = &["mediator", "teacher", "student", "researcher", "curious", "other"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e_mails_are_trimmed_lowered_and_checked() {
+        assert_eq!(Email::parse("  Marie.Curie@Example.ORG ").map(|e| e.0), Some("marie.curie@example.org".into()));
+        assert_eq!(Email::parse("a@échos.fr").map(|e| e.0), Some("a@xn--chos-9oa.fr".into()));
+        for bad in [
+            "",
+            "nobody",
+            "@example.org",
+            "a@",
+            "a@localhost",
+            "a@127.0.0.1",
+            "a b@example.org",
+            "a@b@example.org",
+            "<a>@x.org",
+        ] {
+            assert_eq!(Email::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_bounded_by_characters() {
+        assert_eq!(Password::parse("123456789").err(), Some(PasswordError::TooShort));
+        assert!(Password::parse("éééééééééé").is_ok());
+        assert_eq!(Password::parse(&"x".repeat(129)).err(), Some(PasswordError::TooLong));
+        assert_eq!(format!("{:?}", Password::parse("secret-secret").ok()), "Some(Password(***))");
+    }
+
+    #[test]
+    fn display_names_make_readable_handles() {
+        let h = |s: &str| DisplayName::parse(s).map(|d| d.handle_base());
+        assert_eq!(h("  Marie   Curie "), Some("marie-curie".into()));
+        assert_eq!(h("Muséum d'histoire naturelle"), Some("museum-d-histoire-naturelle".into()));
+        assert_eq!(h("Col·legi"), Some("collegi".into()));
+        assert_eq!(h("李"), Some("membre".into()));
+        assert_eq!(DisplayName::parse("   "), None);
+        assert_eq!(DisplayName::parse(&"x".repeat(81)), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! Members' pages: a public profile per member (`/membres/<handle>`) and the personal space.
+
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use echos_core::accounts::{self, Member};
+use echos_domain::Locale;
+use serde::Serialize;
+
+use crate::error::WebError;
+use crate::session::Viewer;
+use crate::site::{CurrentTenant, Page};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/membres/{handle}", get(show_member)).route("/mon-espace", get(my_space))
+}
+
+#[derive(Serialize)]
+struct MemberView<'a> {
+    display_name: &'a str,
+    handle: &'a str,
+    kind: &'a str,
+    audience: Option<&'a str>,
+    bio: &'a str,
+    website: Option<&'a str>,
+    location: Option<&'a str>,
+    joined: String,
+    is_me: bool,
+}
+
+impl<'a> MemberView<'a> {
+    fn of(m: &'a Member, locale: Locale, viewer: Option<&Viewer>) -> Self {
+        Self {
+            display_name: &m.display_name,
+            handle: &m.handle,
+            kind: &m.kind,
+            audience: m.audience.as_deref(),
+            bio: &m.bio,
+            website: m.website.as_deref().filter(|w| w.starts_with("https://") || w.starts_with("http://")),
+            location: m.location.as_deref(),
+            joined: long_date(m.joined_at.date(), locale),
+            is_me: viewer.is_some_and(|v| v.account_id == m.account_id),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MemberPage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    member: MemberView<'a>,
+}
+
+async fn show_member(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+    Path(handle): Path<String>,
+) -> Result<Response, WebError> {
+    if handle.len() > 48 {
+        return Err(WebError::NotFound);
+    }
+    let member = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            let handle = handle.clone();
+            Box::pin(async move { accounts::member_by_handle(tx, &handle).await })
+        })
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let view = MemberView::of(&member, page.locale, viewer.as_ref().map(|v| &v.0));
+    Ok(Html(app.templates.render("members/profile.html", MemberPage { page: &page, member: view })?).into_response())
+}
+
+async fn my_space(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    let Some(Extension(viewer)) = viewer else {
+        return Ok(Redirect::to("/connexion?next=/mon-espace").into_response());
+    };
+    let Some(member) = viewer.member.as_ref() else { return Ok(Redirect::to("/rejoindre").into_response()) };
+    let view = MemberView::of(member, page.locale, Some(&viewer));
+    Ok(Html(app.templates.render("members/my_space.html", MemberPage { page: &page, member: view })?).into_response())
+}
+
+/// `28 novembre 2026`, `28 November 2026`, `28 de novembre de 2026`.
+pub fn long_date(d: time::Date, locale: Locale) -> String {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const CA: [&str; 12] = [
+        "gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre", "octubre", "novembre",
+        "desembre",
+    ];
+    let i = usize::from(u8::from(d.month())) - 1;
+    match locale {
+        Locale::Fr => format!("{} {} {}", d.day(), FR[i], d.year()),
+        Locale::En => format!("{} {} {}", d.day(), EN[i], d.year()),
+        Locale::Ca => {
+            let de = if matches!(CA[i].chars().next(), Some('a' | 'o')) { "d'" } else { "de " };
+            format!("{} {de}{} de {}", d.day(), CA[i], d.year())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally_in_each_language() {
+        let d = time::macros::date!(2026 - 04 - 03);
+        assert_eq!(long_date(d, Locale::Fr), "3 avril 2026");
+        assert_eq!(long_date(d, Locale::En), "3 April 2026");
+        assert_eq!(long_date(d, Locale::Ca), "3 d'abril de 2026");
+        assert_eq!(long_date(time::macros::date!(2026 - 11 - 28), Locale::Ca), "28 de novembre de 2026");
+    }
+}

@@ -1,0 +1,98 @@
+//! Who is asking: the session cookie (host-only, bound to the region) and the CSRF token.
+//!
+//! CSRF policy: a random `csrf` cookie (host-only, `SameSite=Lax`, `HttpOnly`) that every form
+//! repeats in a hidden field, compared in constant time; and a request whose `Origin` is another
+//! site, or that the browser marks `Sec-Fetch-Site: cross-site`, is refused.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use echos_core::accounts::{self, Member};
+use echos_core::{secrets, sessions};
+use uuid::Uuid;
+
+use crate::site::Site;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "session";
+pub const CSRF_COOKIE: &str = "csrf";
+
+/// The signed-in account on this region, and its membership here (if it has joined).
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub account_id: Uuid,
+    pub member: Option<Member>,
+}
+
+/// This visitor's CSRF token (from the cookie, or new).
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+/// Middleware: loads the session of this region, and makes sure a CSRF cookie exists.
+pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let (csrf, fresh) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32) {
+        Some(v) => (v, false),
+        None => (secrets::new_token(), true),
+    };
+    req.extensions_mut().insert(CsrfToken(csrf.clone()));
+    if let (Some(Site::Region(tenant)), Some(token)) =
+        (req.extensions().get::<Site>().cloned(), jar.get(SESSION_COOKIE))
+    {
+        match viewer(&app, &tenant, token.value()).await {
+            Ok(Some(v)) => {
+                req.extensions_mut().insert(v);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = ?e, "reading the session failed"),
+        }
+    }
+    let secure = app.config.platform.public_scheme == "https";
+    let mut resp = next.run(req).await;
+    if fresh {
+        let cookie = cookie(CSRF_COOKIE, csrf, secure, time::Duration::days(365));
+        if let Ok(v) = cookie.to_string().parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+async fn viewer(
+    app: &AppState,
+    tenant: &echos_core::Tenant,
+    token: &str,
+) -> Result<Option<Viewer>, echos_core::CoreError> {
+    let Some(account_id) = sessions::account(app.db.platform(), token, tenant.id).await? else { return Ok(None) };
+    let member = app.db.with_tenant(tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
+    Ok(Some(Viewer { account_id, member }))
+}
+
+/// A host-only cookie (no `Domain`), `HttpOnly`, `SameSite=Lax`, `Secure` over https.
+pub fn cookie(name: &'static str, value: String, secure: bool, max_age: time::Duration) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(max_age)
+        .build()
+}
+
+/// Does this state-changing request come from our own form?
+pub fn csrf_ok(headers: &HeaderMap, expected: &CsrfToken, submitted: &str) -> bool {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return false;
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
+            return false;
+        }
+    }
+    !submitted.is_empty() && secrets::same_secret(&expected.0, submitted)
+}

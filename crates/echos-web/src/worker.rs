@@ -1,0 +1,112 @@
+//! The job worker: claims due jobs from `platform.jobs` and runs them — today, the account
+//! e-mails, rendered in the region's branding and language with links to the region's own host.
+//! Runs as `echos worker`, or inside `echos serve` (`accounts.worker_in_serve`).
+
+use std::time::Duration;
+
+use echos_core::accounts::{self, AccountJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM};
+use echos_core::jobs::{self, Job};
+use echos_core::mail::{Mailer, Outgoing};
+use echos_core::{CoreError, Tenant, tenants};
+use serde::Serialize;
+
+use crate::i18n::t;
+use crate::links::region_url;
+use crate::site::SiteView;
+use crate::state::AppState;
+
+/// Runs every job that is due now (of one region only, when `only` is given); returns how many
+/// ran (tests and `echos worker --once`).
+pub async fn run_due(app: &AppState, only: Option<uuid::Uuid>) -> Result<usize, CoreError> {
+    let mailer = &app.mailer;
+    let mut ran = 0;
+    loop {
+        let batch = jobs::claim(app.db.platform(), 10, 300.0, only).await?;
+        if batch.is_empty() {
+            return Ok(ran);
+        }
+        for job in batch {
+            ran += 1;
+            match run(app, mailer, &job).await {
+                Ok(()) => jobs::complete(app.db.platform(), job.id).await?,
+                Err(e) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = ?e, "job failed");
+                    jobs::fail(app.db.platform(), &job, &format!("{e:#}")).await?;
+                }
+            }
+        }
+    }
+}
+
+/// Polls for due jobs until the process stops.
+pub async fn run_forever(app: AppState) {
+    loop {
+        if let Err(e) = run_due(&app, None).await {
+            tracing::warn!(error = ?e, "the job queue is unreachable");
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError> {
+    let tenant_id = job.tenant_id.ok_or_else(|| CoreError::invalid("this job needs a region"))?;
+    let tenant = tenants::get_by_id(app.db.platform(), tenant_id).await?;
+    match job.kind.as_str() {
+        JOB_MAIL_CONFIRM | JOB_MAIL_ALREADY_REGISTERED => {
+            let AccountJob { account_id } = serde_json::from_value(job.payload.clone())
+                .map_err(|e| CoreError::invalid(format_args!("bad payload: {e}")))?;
+            let Some(to) = accounts::email_of(app.db.platform(), account_id).await? else { return Ok(()) };
+            let member =
+                app.db.with_tenant(&tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
+            let name = member.map_or_else(|| to.split('@').next().unwrap_or_default().to_owned(), |m| m.display_name);
+            let (template, link) = if job.kind == JOB_MAIL_CONFIRM {
+                let token = accounts::issue_token(
+                    app.db.platform(),
+                    account_id,
+                    tenant.id,
+                    "confirm",
+                    app.config.accounts.confirm_link_hours,
+                )
+                .await?;
+                ("confirm", region_url(&app.config, &tenant, &format!("/confirmer/{token}")))
+            } else {
+                ("already_registered", region_url(&app.config, &tenant, "/connexion"))
+            };
+            let mail = render_mail(app, &tenant, template, &to, &name, &link)?;
+            mailer.send(&mail).await
+        }
+        other => Err(CoreError::invalid(format_args!("unknown job kind {other}"))),
+    }
+}
+
+#[derive(Serialize)]
+struct MailContext<'a> {
+    site: SiteView,
+    locale: &'static str,
+    name: &'a str,
+    link: &'a str,
+}
+
+fn render_mail(
+    app: &AppState,
+    tenant: &Tenant,
+    template: &str,
+    to: &str,
+    name: &str,
+    link: &str,
+) -> Result<Outgoing, CoreError> {
+    let locale = tenant.default_locale;
+    let ctx = MailContext { site: SiteView::of_tenant(tenant), locale: locale.code(), name, link };
+    let render = |ext: &str| {
+        app.templates
+            .render(&format!("mail/{template}.{ext}"), &ctx)
+            .map_err(|e| CoreError::Unexpected(anyhow::Error::from(e).context("rendering an e-mail")))
+    };
+    Ok(Outgoing {
+        to: to.to_owned(),
+        from_name: tenant.name.clone(),
+        subject: t(locale, &format!("mail.{template}.subject"), &[("site", tenant.name.clone())]),
+        html: render("html")?,
+        text: render("txt")?,
+    })
+}
