@@ -170,10 +170,10 @@ pub async fn issue_token(
     account_id: Uuid,
     tenant_id: Uuid,
     purpose: &str,
-    hours: i64,
+    valid_for: time::Duration,
 ) -> Result<String, CoreError> {
     let token = new_token();
-    let expires = OffsetDateTime::now_utc() + time::Duration::hours(hours);
+    let expires = OffsetDateTime::now_utc() + valid_for;
     sqlx::query!(
         "INSERT INTO platform.account_tokens (token_hash, purpose, account_id, tenant_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
         token_hash(&token),
@@ -209,4 +209,120 @@ pub async fn confirm(pool: &PgPool, tenant_id: Uuid, token: &str) -> Result<bool
         .context("confirming an address")?;
     tx.commit().await.context("committing a confirmation")?;
     Ok(true)
+}
+
+pub const JOB_MAIL_RESET: &str = "mail.reset";
+
+/// Queues a password-reset e-mail for the account with this address, if there is one. The
+/// caller answers the same way either way.
+pub async fn request_reset(pool: &PgPool, tenant_id: Uuid, email: &Email) -> Result<(), CoreError> {
+    let Some((account_id, _)) = credentials(pool, email).await? else { return Ok(()) };
+    let mut conn = pool.acquire().await.context("waiting for a connection")?;
+    jobs::enqueue(&mut conn, Some(tenant_id), JOB_MAIL_RESET, &AccountJob { account_id }).await?;
+    Ok(())
+}
+
+/// Is this a live link of this region for this purpose?
+pub async fn token_is_live(pool: &PgPool, tenant_id: Uuid, token: &str, purpose: &str) -> Result<bool, CoreError> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM platform.account_tokens
+                          WHERE token_hash = $1 AND tenant_id = $2 AND purpose = $3
+                            AND used_at IS NULL AND expires_at > now()) AS "live!""#,
+        token_hash(token),
+        tenant_id,
+        purpose
+    )
+    .fetch_one(pool)
+    .await
+    .context("checking a link")
+}
+
+/// Sets a new password through a reset link of this region; every session of the account ends.
+/// False when the link is unknown, of another region, expired or used.
+pub async fn reset_password(pool: &PgPool, tenant_id: Uuid, token: &str, new_hash: &str) -> Result<bool, CoreError> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    let account: Option<Uuid> = sqlx::query_scalar!(
+        "UPDATE platform.account_tokens SET used_at = now()
+          WHERE token_hash = $1 AND tenant_id = $2 AND purpose = 'reset' AND used_at IS NULL AND expires_at > now()
+        RETURNING account_id",
+        token_hash(token),
+        tenant_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("using a reset link")?;
+    let Some(account) = account else { return Ok(false) };
+    sqlx::query!("UPDATE platform.accounts SET password_hash = $2 WHERE id = $1", account, new_hash)
+        .execute(&mut *tx)
+        .await
+        .context("setting a password")?;
+    sqlx::query!("DELETE FROM platform.sessions WHERE account_id = $1", account)
+        .execute(&mut *tx)
+        .await
+        .context("ending sessions")?;
+    // Other reset links of this account die with this one.
+    sqlx::query!("UPDATE platform.account_tokens SET used_at = now() WHERE account_id = $1 AND purpose = 'reset' AND used_at IS NULL", account)
+        .execute(&mut *tx)
+        .await
+        .context("retiring reset links")?;
+    tx.commit().await.context("committing a password reset")?;
+    Ok(true)
+}
+
+/// The account's password hash (to check the current password before a change).
+pub async fn password_hash(pool: &PgPool, account_id: Uuid) -> Result<Option<String>, CoreError> {
+    sqlx::query_scalar!("SELECT password_hash FROM platform.accounts WHERE id = $1", account_id)
+        .fetch_optional(pool)
+        .await
+        .context("reading a password hash")
+}
+
+/// Changes the password and ends every other session of the account.
+pub async fn change_password(
+    pool: &PgPool,
+    account_id: Uuid,
+    new_hash: &str,
+    keep_session: &str,
+) -> Result<(), CoreError> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    sqlx::query!("UPDATE platform.accounts SET password_hash = $2 WHERE id = $1", account_id, new_hash)
+        .execute(&mut *tx)
+        .await
+        .context("changing a password")?;
+    sqlx::query!(
+        "DELETE FROM platform.sessions WHERE account_id = $1 AND token_hash <> $2",
+        account_id,
+        token_hash(keep_session)
+    )
+    .execute(&mut *tx)
+    .await
+    .context("ending other sessions")?;
+    tx.commit().await.context("committing a password change")
+}
+
+/// What a member may change of their profile here.
+#[derive(Debug, Clone)]
+pub struct ProfileEdit {
+    pub profile: Profile,
+    pub bio: String,
+    pub website: Option<String>,
+    pub location: Option<String>,
+}
+
+pub async fn update_profile(tx: &mut TenantTx<'_>, account_id: Uuid, edit: &ProfileEdit) -> Result<(), CoreError> {
+    sqlx::query!(
+        "UPDATE members SET display_name = $2, kind = $3, audience = $4, bio = $5, website = $6, location = $7
+          WHERE account_id = $1",
+        account_id,
+        edit.profile.display_name.as_str(),
+        edit.profile.kind.as_str(),
+        edit.profile.audience,
+        edit.bio,
+        edit.website,
+        edit.location
+    )
+    .execute(&mut **tx)
+    .await
+    .context("updating a profile")?;
+    Ok(())
 }

@@ -43,6 +43,9 @@ pub struct AccountsConfig {
     pub confirm_link_hours: i64,
     /// Run the job worker inside `echos serve` (small installs); otherwise run `echos worker`.
     pub worker_in_serve: bool,
+    /// Multiplies every rate-limit allowance (sign-in, sign-up, reset): 2.0 doubles them.
+    pub rate_limit_scale: f64,
+    pub reset_link_minutes: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,7 +159,13 @@ impl Default for Config {
                 smtp_url: None,
                 from: "no-reply@localhost".into(),
             },
-            accounts: AccountsConfig { session_days: 30, confirm_link_hours: 72, worker_in_serve: true },
+            accounts: AccountsConfig {
+                session_days: 30,
+                confirm_link_hours: 72,
+                worker_in_serve: true,
+                rate_limit_scale: 1.0,
+                reset_link_minutes: 60,
+            },
             dev: DevConfig { reload_templates: false },
         }
     }

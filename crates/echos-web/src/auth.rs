@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::WebError;
 use crate::forms::FormState;
 use crate::i18n::t;
-use crate::session::{CsrfToken, SESSION_COOKIE, Viewer, cookie, csrf_ok};
+use crate::limits::Action;
+use crate::session::{ClientAddress, CsrfToken, SESSION_COOKIE, Viewer, cookie, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
 
@@ -34,7 +35,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Serialize)]
-struct FormPage<'a, X: Serialize> {
+pub(crate) struct FormPage<'a, X: Serialize> {
     #[serde(flatten)]
     page: &'a Page,
     form: &'a FormState,
@@ -42,7 +43,7 @@ struct FormPage<'a, X: Serialize> {
     extra: X,
 }
 
-fn render_form<X: Serialize>(
+pub(crate) fn render_form<X: Serialize>(
     app: &AppState,
     name: &str,
     status: StatusCode,
@@ -55,19 +56,19 @@ fn render_form<X: Serialize>(
 }
 
 #[derive(Serialize)]
-struct NoExtra {}
+pub(crate) struct NoExtra {}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ProfileForm {
-    display_name: String,
-    kind: String,
-    audience: String,
+pub(crate) struct ProfileForm {
+    pub(crate) display_name: String,
+    pub(crate) kind: String,
+    pub(crate) audience: String,
 }
 
 impl ProfileForm {
     /// Parses the profile fields, recording refusals in `form`.
-    fn parse(&self, page: &Page, form: &mut FormState) -> Option<Profile> {
+    pub(crate) fn parse(&self, page: &Page, form: &mut FormState) -> Option<Profile> {
         let name = DisplayName::parse(&self.display_name);
         if name.is_none() {
             form.field_error("display_name", t(page.locale, "auth.errors.display_name", &[]));
@@ -87,7 +88,7 @@ impl ProfileForm {
         Some(Profile { display_name: name?, kind: kind?, audience: audience? })
     }
 
-    fn keep(&self, form: FormState) -> FormState {
+    pub(crate) fn keep(&self, form: FormState) -> FormState {
         form.value("display_name", &self.display_name).value("kind", &self.kind).value("audience", &self.audience)
     }
 }
@@ -120,6 +121,7 @@ async fn sign_up(
     page: Page,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
+    Extension(address): Extension<ClientAddress>,
     jar: CookieJar,
     Form(f): Form<SignUpForm>,
 ) -> Result<Response, WebError> {
@@ -127,6 +129,13 @@ async fn sign_up(
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
         return render_form(&app, "auth/sign_up.html", StatusCode::FORBIDDEN, &page, &form, NoExtra {});
+    }
+    if let Err(wait) = app.limiter.check(Action::SignUp, &tenant.slug, &address.0, Some(f.email.trim())) {
+        form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return too_many(
+            render_form(&app, "auth/sign_up.html", StatusCode::TOO_MANY_REQUESTS, &page, &form, NoExtra {}),
+            wait,
+        );
     }
     let profile = f.profile.parse(&page, &mut form);
     let email = Email::parse(&f.email);
@@ -163,7 +172,16 @@ async fn sign_up(
     }
 }
 
-fn session_cookie(app: &AppState, jar: CookieJar, token: String) -> CookieJar {
+/// Adds `Retry-After` to a 429 answer.
+pub(crate) fn too_many(resp: Result<Response, WebError>, wait_secs: u64) -> Result<Response, WebError> {
+    let mut resp = resp?;
+    if let Ok(v) = wait_secs.to_string().parse() {
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    Ok(resp)
+}
+
+pub(crate) fn session_cookie(app: &AppState, jar: CookieJar, token: String) -> CookieJar {
     let secure = app.config.platform.public_scheme == "https";
     jar.add(cookie(SESSION_COOKIE, token, secure, time::Duration::days(app.config.accounts.session_days)))
 }
@@ -199,7 +217,7 @@ async fn sign_in_form(
 }
 
 /// Only a path on this site: never `//other.example` or a full URL.
-fn safe_next(next: &str) -> &str {
+pub(crate) fn safe_next(next: &str) -> &str {
     let ok = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
@@ -213,6 +231,7 @@ async fn sign_in(
     page: Page,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
+    Extension(address): Extension<ClientAddress>,
     jar: CookieJar,
     Form(f): Form<SignInForm>,
 ) -> Result<Response, WebError> {
@@ -221,6 +240,13 @@ async fn sign_in(
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
         return render_form(&app, "auth/sign_in.html", StatusCode::FORBIDDEN, &page, &form, Next { next: &next });
+    }
+    if let Err(wait) = app.limiter.check(Action::SignIn, &tenant.slug, &address.0, Some(f.email.trim())) {
+        form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return too_many(
+            render_form(&app, "auth/sign_in.html", StatusCode::TOO_MANY_REQUESTS, &page, &form, Next { next: &next }),
+            wait,
+        );
     }
     let account = match Email::parse(&f.email) {
         Some(email) if f.password.chars().count() <= Password::MAX => {

@@ -3,11 +3,13 @@
 
 rust_i18n::i18n!("locales", fallback = "fr");
 
+pub mod account;
 pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod limits;
 pub mod links;
 pub mod members;
 pub mod pages;

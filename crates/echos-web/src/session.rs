@@ -27,6 +27,10 @@ pub struct Viewer {
     pub member: Option<Member>,
 }
 
+/// The client's address, for rate limits (see `limits::client_address`).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
 /// This visitor's CSRF token (from the cookie, or new).
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
@@ -39,6 +43,8 @@ pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> 
         None => (secrets::new_token(), true),
     };
     req.extensions_mut().insert(CsrfToken(csrf.clone()));
+    let address = crate::limits::client_address(req.headers(), req.extensions(), &app.config.http.trusted_proxies);
+    req.extensions_mut().insert(ClientAddress(address));
     if let (Some(Site::Region(tenant)), Some(token)) =
         (req.extensions().get::<Site>().cloned(), jar.get(SESSION_COOKIE))
     {

@@ -9,6 +9,7 @@ use echos_core::mail::Mailer;
 use echos_core::{Config, Db};
 use echos_domain::HostName;
 
+use crate::limits::Limiter;
 use crate::templates::Templates;
 
 #[derive(Clone)]
@@ -21,6 +22,7 @@ pub struct Inner {
     pub directory: Directory,
     pub templates: Templates,
     pub mailer: Mailer,
+    pub limiter: Limiter,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
         );
         let templates = Templates::new(config.dev.reload_templates)?;
         let mailer = Mailer::from_config(&config.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let limiter = Limiter::new(config.accounts.rate_limit_scale);
         Ok(Self(Arc::new(Inner {
             platform_domain: config.platform_domain(),
             db,
@@ -39,6 +42,7 @@ impl AppState {
             directory,
             templates,
             mailer,
+            limiter,
         })))
     }
 }

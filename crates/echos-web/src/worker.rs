@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use echos_core::accounts::{self, AccountJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM};
+use echos_core::accounts::{self, AccountJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM, JOB_MAIL_RESET};
 use echos_core::jobs::{self, Job};
 use echos_core::mail::{Mailer, Outgoing};
 use echos_core::{CoreError, Tenant, tenants};
@@ -52,25 +52,26 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
     let tenant_id = job.tenant_id.ok_or_else(|| CoreError::invalid("this job needs a region"))?;
     let tenant = tenants::get_by_id(app.db.platform(), tenant_id).await?;
     match job.kind.as_str() {
-        JOB_MAIL_CONFIRM | JOB_MAIL_ALREADY_REGISTERED => {
+        JOB_MAIL_CONFIRM | JOB_MAIL_ALREADY_REGISTERED | JOB_MAIL_RESET => {
             let AccountJob { account_id } = serde_json::from_value(job.payload.clone())
                 .map_err(|e| CoreError::invalid(format_args!("bad payload: {e}")))?;
             let Some(to) = accounts::email_of(app.db.platform(), account_id).await? else { return Ok(()) };
             let member =
                 app.db.with_tenant(&tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
             let name = member.map_or_else(|| to.split('@').next().unwrap_or_default().to_owned(), |m| m.display_name);
-            let (template, link) = if job.kind == JOB_MAIL_CONFIRM {
-                let token = accounts::issue_token(
-                    app.db.platform(),
-                    account_id,
-                    tenant.id,
-                    "confirm",
-                    app.config.accounts.confirm_link_hours,
-                )
-                .await?;
-                ("confirm", region_url(&app.config, &tenant, &format!("/confirmer/{token}")))
-            } else {
-                ("already_registered", region_url(&app.config, &tenant, "/connexion"))
+            let pool = app.db.platform();
+            let (template, link) = match job.kind.as_str() {
+                JOB_MAIL_CONFIRM => {
+                    let valid = time::Duration::hours(app.config.accounts.confirm_link_hours);
+                    let token = accounts::issue_token(pool, account_id, tenant.id, "confirm", valid).await?;
+                    ("confirm", region_url(&app.config, &tenant, &format!("/confirmer/{token}")))
+                }
+                JOB_MAIL_RESET => {
+                    let valid = time::Duration::minutes(app.config.accounts.reset_link_minutes);
+                    let token = accounts::issue_token(pool, account_id, tenant.id, "reset", valid).await?;
+                    ("reset", region_url(&app.config, &tenant, &format!("/reinitialiser/{token}")))
+                }
+                _ => ("already_registered", region_url(&app.config, &tenant, "/connexion")),
             };
             let mail = render_mail(app, &tenant, template, &to, &name, &link)?;
             mailer.send(&mail).await

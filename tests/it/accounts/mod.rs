@@ -1,3 +1,5 @@
+mod profile;
+mod reset;
 mod sign_in;
 mod sign_up;
 
@@ -26,10 +28,14 @@ pub async fn sign_up(app: &TestApp, host: &str, name: &str, email: &str, browser
     .await
 }
 
-/// The first link in the last message to `to` that starts with `prefix`.
+/// The first link starting with `prefix` in the newest message to `to` that has one.
 pub fn link_in_mail(app: &TestApp, to: &str, prefix: &str) -> String {
     let mails = app.mails_to(to);
-    let mail = mails.last().unwrap_or_else(|| panic!("no mail to {to}"));
-    let start = mail.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in:\n{mail}"));
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|m| m.contains(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} link in {} mail(s) to {to}", mails.len()));
+    let start = mail.find(prefix).unwrap_or_default();
     mail[start..].split(|c: char| c.is_whitespace() || c == '"' || c == '<').next().unwrap().to_owned()
 }

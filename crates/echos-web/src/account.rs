@@ -1,0 +1,317 @@
+//! The member's own account: forgotten password (a single-use link bound to the region, always
+//! on the region's registered host), changing the password (other sessions end), editing the
+//! profile.
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Form, Router};
+use axum_extra::extract::CookieJar;
+use echos_core::accounts::{self, ProfileEdit};
+use echos_core::{TenantTx, secrets};
+use echos_domain::member::{Email, Password, PasswordError};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{NoExtra, ProfileForm, render_form, too_many};
+use crate::error::WebError;
+use crate::forms::FormState;
+use crate::i18n::t;
+use crate::limits::Action;
+use crate::session::{ClientAddress, CsrfToken, SESSION_COOKIE, Viewer, csrf_ok};
+use crate::site::{CurrentTenant, Page};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/mot-de-passe-oublie", get(forgot_form).post(forgot))
+        .route("/reinitialiser/{token}", get(reset_form).post(reset))
+        .route("/mon-espace/profil", get(edit_profile_form).post(edit_profile))
+        .route("/mon-espace/compte", get(account_form).post(change_password))
+        .layer(DefaultBodyLimit::max(32 * 1024))
+}
+
+async fn forgot_form(State(app): State<AppState>, _t: CurrentTenant, page: Page) -> Result<Response, WebError> {
+    render_form(&app, "auth/forgot.html", StatusCode::OK, &page, &FormState::default(), NoExtra {})
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ForgotForm {
+    email: String,
+    csrf_token: String,
+}
+
+#[derive(Serialize)]
+struct Sent<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    email: &'a str,
+}
+
+async fn forgot(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    Extension(address): Extension<ClientAddress>,
+    Form(f): Form<ForgotForm>,
+) -> Result<Response, WebError> {
+    let mut form = FormState::default().value("email", &f.email);
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, "auth/forgot.html", StatusCode::FORBIDDEN, &page, &form, NoExtra {});
+    }
+    if let Err(wait) = app.limiter.check(Action::Reset, &tenant.slug, &address.0, Some(f.email.trim())) {
+        form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return too_many(
+            render_form(&app, "auth/forgot.html", StatusCode::TOO_MANY_REQUESTS, &page, &form, NoExtra {}),
+            wait,
+        );
+    }
+    let Some(email) = Email::parse(&f.email) else {
+        form.field_error("email", t(page.locale, "auth.errors.email", &[]));
+        return render_form(&app, "auth/forgot.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, NoExtra {});
+    };
+    // The same answer whether or not an account has this address.
+    accounts::request_reset(app.db.platform(), tenant.id, &email).await?;
+    Ok(Html(app.templates.render("auth/forgot_done.html", Sent { page: &page, email: email.as_str() })?)
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct ResetExtra<'a> {
+    token: &'a str,
+    valid: bool,
+}
+
+async fn reset_form(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let valid = token.len() <= 100 && accounts::token_is_live(app.db.platform(), tenant.id, &token, "reset").await?;
+    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
+    render_form(&app, "auth/reset.html", status, &page, &FormState::default(), ResetExtra { token: &token, valid })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ResetForm {
+    password: String,
+    csrf_token: String,
+}
+
+async fn reset(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(token): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    let mut form = FormState::default();
+    let extra = ResetExtra { token: &token, valid: true };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, "auth/reset.html", StatusCode::FORBIDDEN, &page, &form, extra);
+    }
+    let password = match Password::parse(&f.password) {
+        Ok(p) => p,
+        Err(e) => {
+            form.field_error("password", password_message(&page, e));
+            return render_form(&app, "auth/reset.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, extra);
+        }
+    };
+    let hash = hash(password).await?;
+    if token.len() > 100 || !accounts::reset_password(app.db.platform(), tenant.id, &token, &hash).await? {
+        let extra = ResetExtra { token: &token, valid: false };
+        return render_form(&app, "auth/reset.html", StatusCode::GONE, &page, &form, extra);
+    }
+    Ok(Html(app.templates.render("auth/reset_done.html", &page)?).into_response())
+}
+
+fn password_message(page: &Page, e: PasswordError) -> String {
+    let key = if e == PasswordError::TooShort { "auth.errors.password_short" } else { "auth.errors.password_long" };
+    t(page.locale, key, &[])
+}
+
+async fn hash(password: Password) -> Result<String, WebError> {
+    Ok(tokio::task::spawn_blocking(move || secrets::hash_password(password.expose()))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))??)
+}
+
+/// The signed-in member of this region, or where to send the visitor instead.
+fn member_or_redirect(viewer: Option<Extension<Viewer>>, back: &str) -> Result<Viewer, Redirect> {
+    match viewer {
+        Some(Extension(v)) if v.member.is_some() => Ok(v),
+        Some(_) => Err(Redirect::to("/rejoindre")),
+        None => Err(Redirect::to(&format!("/connexion?next={back}"))),
+    }
+}
+
+async fn edit_profile_form(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/profil") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let Some(m) = viewer.member.as_ref() else { return Err(WebError::NotFound) };
+    let form = FormState::default()
+        .value("display_name", &m.display_name)
+        .value("kind", &m.kind)
+        .value("audience", m.audience.as_deref().unwrap_or_default())
+        .value("bio", &m.bio)
+        .value("website", m.website.as_deref().unwrap_or_default())
+        .value("location", m.location.as_deref().unwrap_or_default());
+    render_form(&app, "members/edit.html", StatusCode::OK, &page, &form, NoExtra {})
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EditForm {
+    #[serde(flatten)]
+    profile: ProfileForm,
+    bio: String,
+    website: String,
+    location: String,
+    csrf_token: String,
+}
+
+async fn edit_profile(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/profil") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let mut form = f
+        .profile
+        .keep(FormState::default())
+        .value("bio", &f.bio)
+        .value("website", &f.website)
+        .value("location", &f.location);
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, "members/edit.html", StatusCode::FORBIDDEN, &page, &form, NoExtra {});
+    }
+    let profile = f.profile.parse(&page, &mut form);
+    let bio = f.bio.trim().replace("\r\n", "\n");
+    if bio.chars().count() > 4000 {
+        form.field_error("bio", t(page.locale, "members.errors.bio", &[]));
+    }
+    let website = f.website.trim();
+    let website = if website.is_empty() {
+        None
+    } else if (website.starts_with("https://") || website.starts_with("http://"))
+        && website.len() <= 300
+        && !website.chars().any(char::is_whitespace)
+    {
+        Some(website.to_owned())
+    } else {
+        form.field_error("website", t(page.locale, "members.errors.website", &[]));
+        None
+    };
+    let location = f.location.split_whitespace().collect::<Vec<_>>().join(" ");
+    if location.chars().count() > 120 {
+        form.field_error("location", t(page.locale, "members.errors.location", &[]));
+    }
+    let (Some(profile), true) = (profile, form.is_ok()) else {
+        return render_form(&app, "members/edit.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, NoExtra {});
+    };
+    let edit = ProfileEdit { profile, bio, website, location: (!location.is_empty()).then_some(location) };
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    accounts::update_profile(&mut tx, viewer.account_id, &edit).await?;
+    tx.commit().await?;
+    let handle = viewer.member.map(|m| m.handle).unwrap_or_default();
+    Ok(Redirect::to(&format!("/membres/{handle}")).into_response())
+}
+
+#[derive(Serialize)]
+struct Saved {
+    saved: bool,
+}
+
+async fn account_form(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    if let Err(r) = member_or_redirect(viewer, "/mon-espace/compte") {
+        return Ok(r.into_response());
+    }
+    render_form(&app, "members/account.html", StatusCode::OK, &page, &FormState::default(), Saved { saved: false })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    csrf_token: String,
+}
+
+async fn change_password(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    jar: CookieJar,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/compte") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let mut form = FormState::default();
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, "members/account.html", StatusCode::FORBIDDEN, &page, &form, Saved { saved: false });
+    }
+    let new = match Password::parse(&f.new_password) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            form.field_error("new_password", password_message(&page, e));
+            None
+        }
+    };
+    let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
+    let current = f.current_password.chars().take(Password::MAX).collect::<String>();
+    let current_ok = tokio::task::spawn_blocking(move || secrets::verify_password(&current, stored.as_deref()))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    if !current_ok {
+        form.field_error("current_password", t(page.locale, "members.errors.current_password", &[]));
+    }
+    let (Some(new), true) = (new, current_ok) else {
+        return render_form(
+            &app,
+            "members/account.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page,
+            &form,
+            Saved { saved: false },
+        );
+    };
+    let hash = hash(new).await?;
+    let keep = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    accounts::change_password(app.db.platform(), viewer.account_id, &hash, &keep).await?;
+    render_form(&app, "members/account.html", StatusCode::OK, &page, &FormState::default(), Saved { saved: true })
+}

@@ -1,0 +1,123 @@
+//! Rate limits on sign-in, sign-up and password reset, by client address and by account, so that
+//! guessing passwords or flooding someone's inbox is slow. Fixed windows counted in this process
+//! (moka, entries expire with their window); each replica counts on its own.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::http::Extensions;
+use axum::http::HeaderMap;
+use moka::sync::Cache;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    SignIn,
+    SignUp,
+    Reset,
+}
+
+impl Action {
+    /// (attempts, window) per client address.
+    fn per_address(self) -> (u32, Duration) {
+        match self {
+            Self::SignIn => (20, Duration::from_secs(300)),
+            Self::SignUp => (10, Duration::from_secs(3600)),
+            Self::Reset => (10, Duration::from_secs(3600)),
+        }
+    }
+
+    /// (attempts, window) per account (e-mail).
+    fn per_account(self) -> (u32, Duration) {
+        match self {
+            Self::SignIn => (8, Duration::from_secs(900)),
+            Self::SignUp => (3, Duration::from_secs(3600)),
+            Self::Reset => (3, Duration::from_secs(3600)),
+        }
+    }
+}
+
+/// The counters of one process. `scale` multiplies every allowance (tests use a small one).
+#[derive(Clone)]
+pub struct Limiter {
+    windows: Vec<(Action, bool, Cache<String, Arc<AtomicU32>>)>,
+    scale: f64,
+}
+
+impl Limiter {
+    pub fn new(scale: f64) -> Self {
+        let mut windows = Vec::new();
+        for action in [Action::SignIn, Action::SignUp, Action::Reset] {
+            for by_account in [false, true] {
+                let (_, window) = if by_account { action.per_account() } else { action.per_address() };
+                windows.push((action, by_account, Cache::builder().max_capacity(200_000).time_to_live(window).build()));
+            }
+        }
+        Self { windows, scale }
+    }
+
+    /// Counts one attempt; `Err(retry_after_secs)` when over the limit. `region` keeps one
+    /// region's traffic from spending another's allowance.
+    pub fn check(&self, action: Action, region: &str, address: &str, account: Option<&str>) -> Result<(), u64> {
+        let mut keys = vec![(false, format!("{region}|{address}"))];
+        if let Some(a) = account {
+            keys.push((true, a.to_lowercase()));
+        }
+        for (by_account, key) in keys {
+            let (limit, window) = if by_account { action.per_account() } else { action.per_address() };
+            let limit = ((f64::from(limit) * self.scale).ceil() as u32).max(1);
+            let Some((_, _, cache)) = self.windows.iter().find(|(a, b, _)| *a == action && *b == by_account) else {
+                continue;
+            };
+            let count = cache.get_with(key, || Arc::new(AtomicU32::new(0)));
+            if count.fetch_add(1, Ordering::Relaxed) >= limit {
+                return Err(window.as_secs());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The client's address: the TCP peer, or the first `X-Forwarded-For` hop when the peer is a
+/// trusted proxy.
+pub fn client_address(headers: &HeaderMap, extensions: &Extensions, trusted: &[ipnet::IpNet]) -> String {
+    let peer: Option<IpAddr> = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let Some(ip) = peer else { return "unknown".into() };
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|first| first.trim().parse::<IpAddr>().ok());
+    match forwarded {
+        Some(addr) if trusted.iter().any(|n| n.contains(&ip)) => addr.to_string(),
+        _ => ip.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_stopped_after_its_allowance_and_others_are_not() {
+        let l = Limiter::new(0.25);
+        let allowed = (20.0_f64 * 0.25).ceil() as usize;
+        for _ in 0..allowed {
+            assert!(l.check(Action::SignIn, "r", "1.2.3.4", None).is_ok());
+        }
+        assert_eq!(l.check(Action::SignIn, "r", "1.2.3.4", None), Err(300));
+        assert!(l.check(Action::SignIn, "r", "5.6.7.8", None).is_ok());
+        assert!(l.check(Action::SignIn, "other-region", "1.2.3.4", None).is_ok());
+    }
+
+    #[test]
+    fn an_account_is_stopped_whatever_the_address() {
+        let l = Limiter::new(1.0);
+        for i in 0..8 {
+            assert!(l.check(Action::SignIn, "r", &format!("10.0.0.{i}"), Some("a@b.org")).is_ok());
+        }
+        assert!(l.check(Action::SignIn, "r", "10.0.0.99", Some("A@B.org")).is_err());
+    }
+}
