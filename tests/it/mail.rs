@@ -21,13 +21,15 @@ impl SmtpSink {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-        // Wait until it accepts connections.
+        // Owned at once, so that it is stopped (and waited for) whatever happens next.
+        let sink = Self { child, port, maildir };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Self { child, port, maildir };
+                return sink;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        drop(sink);
         panic!("aiosmtpd did not start: is it installed (pip install aiosmtpd)?");
     }
 

@@ -33,6 +33,7 @@ pub struct Member {
     pub bio: String,
     pub website: Option<String>,
     pub location: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
 }
 
@@ -78,7 +79,7 @@ pub async fn sign_up(
     .context("creating an account")?;
     match created {
         Some(account_id) => {
-            join(tx, account_id, profile).await?;
+            join(tx, tenant_id, account_id, profile).await?;
             jobs::enqueue(tx, Some(tenant_id), JOB_MAIL_CONFIRM, &AccountJob { account_id }).await?;
             Ok(SignUp::Created { account_id })
         }
@@ -94,7 +95,20 @@ pub async fn sign_up(
 }
 
 /// Makes an account a member of this region with a handle of its own.
-pub async fn join(tx: &mut TenantTx<'_>, account_id: Uuid, profile: &Profile) -> Result<Member, CoreError> {
+pub async fn join(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    profile: &Profile,
+) -> Result<Member, CoreError> {
+    sqlx::query!(
+        "INSERT INTO platform.memberships (account_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        account_id,
+        tenant_id
+    )
+    .execute(&mut **tx)
+    .await
+    .context("recording a membership")?;
     let base = profile.display_name.handle_base();
     let taken: Vec<String> =
         sqlx::query_scalar!("SELECT handle FROM members WHERE handle = $1 OR handle LIKE $1 || '-%'", base)
@@ -158,7 +172,8 @@ pub async fn credentials(pool: &PgPool, email: &Email) -> Result<Option<(Uuid, S
 
 /// The e-mail of an account. Only for messages to that account, never for display to others.
 pub async fn email_of(pool: &PgPool, account_id: Uuid) -> Result<Option<String>, CoreError> {
-    sqlx::query_scalar!("SELECT email FROM platform.accounts WHERE id = $1", account_id)
+    // A deleted account has no address any more: pending messages to it are dropped.
+    sqlx::query_scalar!("SELECT email FROM platform.accounts WHERE id = $1 AND deleted_at IS NULL", account_id)
         .fetch_optional(pool)
         .await
         .context("reading an account's e-mail")
@@ -325,4 +340,92 @@ pub async fn update_profile(tx: &mut TenantTx<'_>, account_id: Uuid, edit: &Prof
     .await
     .context("updating a profile")?;
     Ok(())
+}
+
+pub const JOB_ERASE_MEMBER: &str = "member.erase";
+
+/// Everything the platform holds about an account, in every region it joined.
+pub async fn export(db: &crate::Db, account_id: Uuid) -> Result<serde_json::Value, CoreError> {
+    let account = sqlx::query!(
+        "SELECT a.email, a.created_at, a.confirmed_at, t.slug AS \"home_region?\"
+           FROM platform.accounts a LEFT JOIN platform.tenants t ON t.id = a.home_tenant_id
+          WHERE a.id = $1",
+        account_id
+    )
+    .fetch_one(db.platform())
+    .await
+    .context("reading an account")?;
+    let regions: Vec<Uuid> = sqlx::query_scalar!(
+        "SELECT tenant_id FROM platform.memberships WHERE account_id = $1 ORDER BY joined_at",
+        account_id
+    )
+    .fetch_all(db.platform())
+    .await
+    .context("listing memberships")?;
+    let mut memberships = Vec::new();
+    for tenant_id in regions {
+        let tenant = crate::tenants::get_by_id(db.platform(), tenant_id).await?;
+        let member = db.with_tenant(&tenant, |tx| Box::pin(member_by_account(tx, account_id))).await?;
+        if let Some(m) = member {
+            memberships.push(serde_json::json!({ "region": tenant.slug, "region_name": tenant.name, "profile": m }));
+        }
+    }
+    Ok(serde_json::json!({
+        "account": {
+            "email": account.email,
+            "created_at": rfc3339(account.created_at),
+            "confirmed_at": account.confirmed_at.map(rfc3339),
+            "home_region": account.home_region,
+        },
+        "memberships": memberships,
+    }))
+}
+
+/// Closes an account at once (no sign-in, no session, no address kept) and queues the erasure of
+/// its profile in every region it joined.
+pub async fn delete(pool: &PgPool, account_id: Uuid) -> Result<(), CoreError> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    sqlx::query!(
+        "UPDATE platform.accounts
+            SET email = 'deleted-' || id || '@invalid', password_hash = '!', disabled_at = now(), deleted_at = now()
+          WHERE id = $1",
+        account_id
+    )
+    .execute(&mut *tx)
+    .await
+    .context("closing an account")?;
+    sqlx::query!("DELETE FROM platform.sessions WHERE account_id = $1", account_id)
+        .execute(&mut *tx)
+        .await
+        .context("ending sessions")?;
+    sqlx::query!("DELETE FROM platform.account_tokens WHERE account_id = $1", account_id)
+        .execute(&mut *tx)
+        .await
+        .context("dropping links")?;
+    let regions: Vec<Uuid> =
+        sqlx::query_scalar!("SELECT tenant_id FROM platform.memberships WHERE account_id = $1", account_id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("listing memberships")?;
+    for tenant_id in regions {
+        jobs::enqueue(&mut tx, Some(tenant_id), JOB_ERASE_MEMBER, &AccountJob { account_id }).await?;
+    }
+    tx.commit().await.context("committing an account's deletion")
+}
+
+/// The job's work in one region: the member's profile goes, and the membership with it.
+pub async fn erase_member(tx: &mut TenantTx<'_>, tenant_id: Uuid, account_id: Uuid) -> Result<(), CoreError> {
+    sqlx::query!("DELETE FROM members WHERE account_id = $1", account_id)
+        .execute(&mut **tx)
+        .await
+        .context("erasing a member")?;
+    sqlx::query!("DELETE FROM platform.memberships WHERE account_id = $1 AND tenant_id = $2", account_id, tenant_id)
+        .execute(&mut **tx)
+        .await
+        .context("erasing a membership")?;
+    Ok(())
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -34,6 +34,7 @@ pub fn platform_set() -> Vec<Migration> {
     vec![
         migration!(1, "platform", "0001_control_plane.sql"),
         migration!(2, "platform", "0002_accounts_sessions_jobs.sql"),
+        migration!(3, "platform", "0003_memberships.sql"),
     ]
 }
 

@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reinitialiser/{token}", get(reset_form).post(reset))
         .route("/mon-espace/profil", get(edit_profile_form).post(edit_profile))
         .route("/mon-espace/compte", get(account_form).post(change_password))
+        .route("/mon-espace/export", get(export))
+        .route("/mon-espace/supprimer", axum::routing::post(delete_account))
         .layer(DefaultBodyLimit::max(32 * 1024))
 }
 
@@ -314,4 +316,80 @@ async fn change_password(
     let keep = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     accounts::change_password(app.db.platform(), viewer.account_id, &hash, &keep).await?;
     render_form(&app, "members/account.html", StatusCode::OK, &page, &FormState::default(), Saved { saved: true })
+}
+
+/// "Export my data": everything about the account, from every region it joined, as JSON.
+async fn export(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/export") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let data = accounts::export(&app.db, viewer.account_id).await?;
+    let body = serde_json::to_vec_pretty(&data).map_err(|e| WebError::Internal(e.into()))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"echosciences-mes-donnees.json\""),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DeleteForm {
+    delete_password: String,
+    csrf_token: String,
+}
+
+/// "Delete my account": the password again, then the account closes at once and its profile is
+/// erased in every region by jobs.
+async fn delete_account(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    jar: CookieJar,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/compte") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let mut form = FormState::default();
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, "members/account.html", StatusCode::FORBIDDEN, &page, &form, Saved { saved: false });
+    }
+    let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
+    let typed = f.delete_password.chars().take(Password::MAX).collect::<String>();
+    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&typed, stored.as_deref()))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    if !ok {
+        form.field_error("delete_password", t(page.locale, "members.errors.current_password", &[]));
+        return render_form(
+            &app,
+            "members/account.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page,
+            &form,
+            Saved { saved: false },
+        );
+    }
+    accounts::delete(app.db.platform(), viewer.account_id).await?;
+    let secure = app.config.platform.public_scheme == "https";
+    let gone = crate::session::cookie(SESSION_COOKIE, String::new(), secure, time::Duration::ZERO);
+    let mut page = page;
+    page.me = None;
+    let html = app.templates.render("members/deleted.html", &page)?;
+    Ok((jar.add(gone), Html(html)).into_response())
 }

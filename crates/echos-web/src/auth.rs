@@ -379,7 +379,7 @@ async fn join(
         );
     };
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    accounts::join(&mut tx, viewer.account_id, &profile).await?;
+    accounts::join(&mut tx, tenant.id, viewer.account_id, &profile).await?;
     tx.commit().await?;
     Ok(Redirect::to("/mon-espace").into_response())
 }

@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "auth/reset_done.html",
     "members/edit.html",
     "members/account.html",
+    "members/deleted.html",
     "mail/reset.html",
     "mail/reset.txt",
     "members/profile.html",

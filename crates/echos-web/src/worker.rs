@@ -76,6 +76,13 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let mail = render_mail(app, &tenant, template, &to, &name, &link)?;
             mailer.send(&mail).await
         }
+        accounts::JOB_ERASE_MEMBER => {
+            let AccountJob { account_id } = serde_json::from_value(job.payload.clone())
+                .map_err(|e| CoreError::invalid(format_args!("bad payload: {e}")))?;
+            let mut tx = echos_core::TenantTx::begin(&app.db, &tenant).await?;
+            accounts::erase_member(&mut tx, tenant.id, account_id).await?;
+            tx.commit().await
+        }
         other => Err(CoreError::invalid(format_args!("unknown job kind {other}"))),
     }
 }

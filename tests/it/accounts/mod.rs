@@ -1,3 +1,4 @@
+mod privacy;
 mod profile;
 mod reset;
 mod sign_in;
