@@ -429,3 +429,130 @@ pub async fn erase_member(tx: &mut TenantTx<'_>, tenant_id: Uuid, account_id: Uu
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
+
+pub const JOB_MAIL_EMAIL_CHANGE: &str = "mail.email_change";
+pub const JOB_MAIL_EMAIL_CHANGED: &str = "mail.email_changed";
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct EmailChangeJob {
+    pub account_id: Uuid,
+    /// The new address (for the link) or the old one (for the notice).
+    pub email: String,
+}
+
+/// Asks to move an account to a new address: a link goes to the new address. Nothing changes
+/// until it is followed. A taken address gets the same answer and no message.
+pub async fn request_email_change(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    new_email: &Email,
+) -> Result<(), CoreError> {
+    let taken: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM platform.accounts WHERE email = $1) AS "taken!""#,
+        new_email.as_str()
+    )
+    .fetch_one(pool)
+    .await
+    .context("checking an address")?;
+    if taken {
+        return Ok(());
+    }
+    let mut conn = pool.acquire().await.context("waiting for a connection")?;
+    let job = EmailChangeJob { account_id, email: new_email.as_str().to_owned() };
+    jobs::enqueue(&mut conn, Some(tenant_id), JOB_MAIL_EMAIL_CHANGE, &job).await?;
+    Ok(())
+}
+
+/// A link for the new address, carrying it.
+pub async fn issue_email_token(
+    pool: &PgPool,
+    account_id: Uuid,
+    tenant_id: Uuid,
+    new_email: &str,
+    valid_for: time::Duration,
+) -> Result<String, CoreError> {
+    let token = new_token();
+    let expires = OffsetDateTime::now_utc() + valid_for;
+    sqlx::query!(
+        "INSERT INTO platform.account_tokens (token_hash, purpose, account_id, tenant_id, expires_at, new_email)
+         VALUES ($1, 'email', $2, $3, $4, $5)",
+        token_hash(&token),
+        account_id,
+        tenant_id,
+        expires,
+        new_email
+    )
+    .execute(pool)
+    .await
+    .context("issuing an e-mail change link")?;
+    Ok(token)
+}
+
+/// Follows an e-mail change link of this region: the account moves to the new address, and the
+/// old one is told. False when the link is dead or the address was taken meanwhile.
+pub async fn confirm_email_change(pool: &PgPool, tenant_id: Uuid, token: &str) -> Result<bool, CoreError> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    let row = sqlx::query!(
+        "UPDATE platform.account_tokens SET used_at = now()
+          WHERE token_hash = $1 AND tenant_id = $2 AND purpose = 'email' AND used_at IS NULL AND expires_at > now()
+        RETURNING account_id, new_email",
+        token_hash(token),
+        tenant_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("using an e-mail change link")?;
+    let Some(row) = row else { return Ok(false) };
+    let Some(new_email) = row.new_email else { return Ok(false) };
+    let old: Option<String> =
+        sqlx::query_scalar!("SELECT email FROM platform.accounts WHERE id = $1 AND deleted_at IS NULL", row.account_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("reading the old address")?;
+    let Some(old) = old else { return Ok(false) };
+    let moved = sqlx::query!(
+        "UPDATE platform.accounts SET email = $2, confirmed_at = coalesce(confirmed_at, now()) WHERE id = $1",
+        row.account_id,
+        new_email
+    )
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = moved {
+        if crate::error::db_violation(&e).is_some_and(|(code, _)| code == crate::error::UNIQUE_VIOLATION) {
+            return Ok(false);
+        }
+        return Err(CoreError::Unexpected(anyhow::Error::from(e).context("changing an address")));
+    }
+    jobs::enqueue(
+        &mut tx,
+        Some(tenant_id),
+        JOB_MAIL_EMAIL_CHANGED,
+        &EmailChangeJob { account_id: row.account_id, email: old },
+    )
+    .await?;
+    tx.commit().await.context("committing an address change")?;
+    Ok(true)
+}
+
+/// The account's preferred language (`None`: the region's).
+pub async fn set_locale(
+    pool: &PgPool,
+    account_id: Uuid,
+    locale: Option<echos_domain::Locale>,
+) -> Result<(), CoreError> {
+    sqlx::query!("UPDATE platform.accounts SET locale = $2 WHERE id = $1", account_id, locale.map(|l| l.code()))
+        .execute(pool)
+        .await
+        .context("saving a language")?;
+    Ok(())
+}
+
+pub async fn locale(pool: &PgPool, account_id: Uuid) -> Result<Option<echos_domain::Locale>, CoreError> {
+    let code: Option<String> = sqlx::query_scalar!("SELECT locale FROM platform.accounts WHERE id = $1", account_id)
+        .fetch_optional(pool)
+        .await
+        .context("reading a language")?
+        .flatten();
+    Ok(code.as_deref().and_then(echos_domain::Locale::parse))
+}

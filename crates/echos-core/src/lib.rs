@@ -11,6 +11,7 @@ pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod migrate;
+pub mod notifications;
 pub mod provision;
 pub mod secrets;
 pub mod sessions;

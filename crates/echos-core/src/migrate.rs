@@ -35,12 +35,17 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(1, "platform", "0001_control_plane.sql"),
         migration!(2, "platform", "0002_accounts_sessions_jobs.sql"),
         migration!(3, "platform", "0003_memberships.sql"),
+        migration!(4, "platform", "0004_email_changes.sql"),
     ]
 }
 
 /// The migrations every region's schema receives, in order.
 pub fn tenant_set() -> Vec<Migration> {
-    vec![migration!(1, "tenant", "0001_settings.sql"), migration!(2, "tenant", "0002_members.sql")]
+    vec![
+        migration!(1, "tenant", "0001_settings.sql"),
+        migration!(2, "tenant", "0002_members.sql"),
+        migration!(3, "tenant", "0003_notifications.sql"),
+    ]
 }
 
 /// The version a fully migrated schema of this set is at.

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Extension, Form, Router};
 use axum_extra::extract::CookieJar;
 use echos_core::accounts::{self, ProfileEdit};
-use echos_core::{TenantTx, secrets};
+use echos_core::{TenantTx, notifications, secrets};
 use echos_domain::member::{Email, Password, PasswordError};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/mon-espace/profil", get(edit_profile_form).post(edit_profile))
         .route("/mon-espace/compte", get(account_form).post(change_password))
         .route("/mon-espace/export", get(export))
+        .route("/mon-espace/email", axum::routing::post(change_email))
+        .route("/confirmer-email/{token}", get(confirm_email))
+        .route("/mon-espace/preferences", axum::routing::post(save_preferences))
         .route("/mon-espace/supprimer", axum::routing::post(delete_account))
         .layer(DefaultBodyLimit::max(32 * 1024))
 }
@@ -243,21 +246,52 @@ async fn edit_profile(
     Ok(Redirect::to(&format!("/membres/{handle}")).into_response())
 }
 
-#[derive(Serialize)]
+/// The account page's own context, beside the form: what was just saved, the current choices.
+#[derive(Serialize, Default)]
 struct Saved {
     saved: bool,
+    /// "password", "email" or "preferences": which panel just succeeded.
+    notice: Option<&'static str>,
+    account_locale: Option<&'static str>,
+    email_kinds: Vec<String>,
+    kinds: &'static [&'static str],
+}
+
+impl Saved {
+    async fn load(
+        app: &AppState,
+        tenant: &echos_core::Tenant,
+        viewer: &Viewer,
+        notice: Option<&'static str>,
+    ) -> Result<Self, WebError> {
+        let account_locale = accounts::locale(app.db.platform(), viewer.account_id).await?.map(|l| l.code());
+        let member_id = viewer.member.as_ref().map_or(0, |m| m.id);
+        let email_kinds =
+            app.db.with_tenant(tenant, |tx| Box::pin(notifications::email_preferences(tx, member_id))).await?;
+        Ok(Self { saved: notice == Some("password"), notice, account_locale, email_kinds, kinds: notifications::KINDS })
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    ok: String,
 }
 
 async fn account_form(
     State(app): State<AppState>,
-    _t: CurrentTenant,
+    CurrentTenant(tenant): CurrentTenant,
     page: Page,
     viewer: Option<Extension<Viewer>>,
+    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    if let Err(r) = member_or_redirect(viewer, "/mon-espace/compte") {
-        return Ok(r.into_response());
-    }
-    render_form(&app, "members/account.html", StatusCode::OK, &page, &FormState::default(), Saved { saved: false })
+    let viewer = match member_or_redirect(viewer, "/mon-espace/compte") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let notice = ["email", "preferences"].into_iter().find(|n| *n == q.ok);
+    let extra = Saved::load(&app, &tenant, &viewer, notice).await?;
+    render_form(&app, "members/account.html", StatusCode::OK, &page, &FormState::default(), extra)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,7 +304,7 @@ struct PasswordForm {
 
 async fn change_password(
     State(app): State<AppState>,
-    _t: CurrentTenant,
+    CurrentTenant(tenant): CurrentTenant,
     page: Page,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
@@ -285,7 +319,14 @@ async fn change_password(
     let mut form = FormState::default();
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
-        return render_form(&app, "members/account.html", StatusCode::FORBIDDEN, &page, &form, Saved { saved: false });
+        return render_form(
+            &app,
+            "members/account.html",
+            StatusCode::FORBIDDEN,
+            &page,
+            &form,
+            Saved::load(&app, &tenant, &viewer, None).await?,
+        );
     }
     let new = match Password::parse(&f.new_password) {
         Ok(p) => Some(p),
@@ -309,13 +350,20 @@ async fn change_password(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page,
             &form,
-            Saved { saved: false },
+            Saved::load(&app, &tenant, &viewer, None).await?,
         );
     };
     let hash = hash(new).await?;
     let keep = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     accounts::change_password(app.db.platform(), viewer.account_id, &hash, &keep).await?;
-    render_form(&app, "members/account.html", StatusCode::OK, &page, &FormState::default(), Saved { saved: true })
+    render_form(
+        &app,
+        "members/account.html",
+        StatusCode::OK,
+        &page,
+        &FormState::default(),
+        Saved::load(&app, &tenant, &viewer, Some("password")).await?,
+    )
 }
 
 /// "Export my data": everything about the account, from every region it joined, as JSON.
@@ -352,7 +400,7 @@ struct DeleteForm {
 /// erased in every region by jobs.
 async fn delete_account(
     State(app): State<AppState>,
-    _t: CurrentTenant,
+    CurrentTenant(tenant): CurrentTenant,
     page: Page,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
@@ -367,7 +415,14 @@ async fn delete_account(
     let mut form = FormState::default();
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
-        return render_form(&app, "members/account.html", StatusCode::FORBIDDEN, &page, &form, Saved { saved: false });
+        return render_form(
+            &app,
+            "members/account.html",
+            StatusCode::FORBIDDEN,
+            &page,
+            &form,
+            Saved::load(&app, &tenant, &viewer, None).await?,
+        );
     }
     let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
     let typed = f.delete_password.chars().take(Password::MAX).collect::<String>();
@@ -382,7 +437,7 @@ async fn delete_account(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page,
             &form,
-            Saved { saved: false },
+            Saved::load(&app, &tenant, &viewer, None).await?,
         );
     }
     accounts::delete(app.db.platform(), viewer.account_id).await?;
@@ -392,4 +447,118 @@ async fn delete_account(
     page.me = None;
     let html = app.templates.render("members/deleted.html", &page)?;
     Ok((jar.add(gone), Html(html)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EmailForm {
+    new_email: String,
+    email_password: String,
+    csrf_token: String,
+}
+
+/// Changing the address: the password again, then a link to the new address; the account moves
+/// only when it is followed, and the old address is told.
+async fn change_email(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/compte") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let mut form = FormState::default().value("new_email", &f.new_email);
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        let extra = Saved::load(&app, &tenant, &viewer, None).await?;
+        return render_form(&app, "members/account.html", StatusCode::FORBIDDEN, &page, &form, extra);
+    }
+    let email = Email::parse(&f.new_email);
+    if email.is_none() {
+        form.field_error("new_email", t(page.locale, "auth.errors.email", &[]));
+    }
+    let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
+    let typed = f.email_password.chars().take(Password::MAX).collect::<String>();
+    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&typed, stored.as_deref()))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    if !ok {
+        form.field_error("email_password", t(page.locale, "members.errors.current_password", &[]));
+    }
+    let (Some(email), true) = (email, ok) else {
+        let extra = Saved::load(&app, &tenant, &viewer, None).await?;
+        return render_form(&app, "members/account.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, extra);
+    };
+    accounts::request_email_change(app.db.platform(), tenant.id, viewer.account_id, &email).await?;
+    Ok(Redirect::to("/mon-espace/compte?ok=email").into_response())
+}
+
+#[derive(Serialize)]
+struct Confirmed<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    ok: bool,
+}
+
+async fn confirm_email(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let ok = token.len() <= 100 && accounts::confirm_email_change(app.db.platform(), tenant.id, &token).await?;
+    let status = if ok { StatusCode::OK } else { StatusCode::GONE };
+    Ok((status, Html(app.templates.render("auth/confirmed.html", Confirmed { page: &page, ok })?)).into_response())
+}
+
+/// The preferences form: the interface language, and which notifications also come by e-mail
+/// (`email_kinds` may repeat, one per box ticked).
+async fn save_preferences(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    jar: CookieJar,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/compte") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| WebError::BadRequest)?;
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    if !csrf_ok(&headers, &csrf, field("csrf_token")) {
+        return Err(WebError::Forbidden);
+    }
+    let locale = match field("locale") {
+        "" => None,
+        code => Some(echos_domain::Locale::parse(code).filter(|l| l.code() == code).ok_or(WebError::BadRequest)?),
+    };
+    let kinds: Vec<String> = pairs.iter().filter(|(k, _)| k == "email_kinds").map(|(_, v)| v.clone()).collect();
+    if kinds.iter().any(|k| !notifications::KINDS.contains(&k.as_str())) {
+        return Err(WebError::BadRequest);
+    }
+    accounts::set_locale(app.db.platform(), viewer.account_id, locale).await?;
+    let member_id = viewer.member.as_ref().map_or(0, |m| m.id);
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    notifications::set_email_preferences(&mut tx, member_id, &kinds).await?;
+    tx.commit().await?;
+    // The chosen language applies at once in this browser.
+    let secure = app.config.platform.public_scheme == "https";
+    let jar = match locale {
+        Some(l) => jar.add(crate::session::cookie(
+            crate::i18n::LANG_COOKIE,
+            l.code().to_owned(),
+            secure,
+            time::Duration::days(365),
+        )),
+        None => jar.remove(axum_extra::extract::cookie::Cookie::from(crate::i18n::LANG_COOKIE)),
+    };
+    Ok((jar, Redirect::to("/mon-espace/compte?ok=preferences")).into_response())
 }

@@ -270,6 +270,14 @@ async fn sign_in(
     }
     let token = sessions::open(app.db.platform(), account_id, tenant.id, app.config.accounts.session_days).await?;
     let member = app.db.with_tenant(&tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
+    // The account's chosen language follows it to every region.
+    let jar = match accounts::locale(app.db.platform(), account_id).await? {
+        Some(l) => {
+            let secure = app.config.platform.public_scheme == "https";
+            jar.add(cookie(crate::i18n::LANG_COOKIE, l.code().to_owned(), secure, time::Duration::days(365)))
+        }
+        None => jar,
+    };
     let target = match (member, next.is_empty()) {
         (None, _) => "/rejoindre".to_owned(),
         (Some(_), true) => "/mon-espace".to_owned(),

@@ -5,16 +5,21 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use echos_core::accounts::{self, Member};
+use echos_core::{TenantTx, notifications};
 use echos_domain::Locale;
 use serde::Serialize;
 
 use crate::error::WebError;
-use crate::session::Viewer;
+use crate::session::{CsrfToken, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/membres/{handle}", get(show_member)).route("/mon-espace", get(my_space))
+    Router::new()
+        .route("/membres/{handle}", get(show_member))
+        .route("/mon-espace", get(my_space))
+        .route("/mon-espace/notifications", get(list_notifications))
+        .route("/mon-espace/notifications/lues", axum::routing::post(mark_read))
 }
 
 #[derive(Serialize)]
@@ -146,4 +151,73 @@ mod tests {
         assert_eq!(long_date(d, Locale::Ca), "3 d'abril de 2026");
         assert_eq!(long_date(time::macros::date!(2026 - 11 - 28), Locale::Ca), "28 de novembre de 2026");
     }
+}
+
+#[derive(Serialize)]
+struct NotificationsPage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    notifications: Vec<NotificationView>,
+}
+
+#[derive(Serialize)]
+struct NotificationView {
+    kind: String,
+    message: String,
+    link: Option<String>,
+    when: String,
+    read: bool,
+}
+
+/// The member's notifications, newest first (the latest 100).
+async fn list_notifications(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    let Some(Extension(viewer)) = viewer else {
+        return Ok(Redirect::to("/connexion?next=/mon-espace/notifications").into_response());
+    };
+    let Some(member) = viewer.member.as_ref() else { return Ok(Redirect::to("/rejoindre").into_response()) };
+    let member_id = member.id;
+    let list = app.db.with_tenant(&tenant, |tx| Box::pin(notifications::latest(tx, member_id, 100))).await?;
+    let notifications = list
+        .into_iter()
+        .map(|n| NotificationView {
+            when: long_date(n.created_at.date(), page.locale),
+            kind: n.kind,
+            message: n.message,
+            link: n.link,
+            read: n.read,
+        })
+        .collect();
+    Ok(Html(app.templates.render("members/notifications.html", NotificationsPage { page: &page, notifications })?)
+        .into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn mark_read(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: axum::http::HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    axum::Form(f): axum::Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let Some(member_id) = viewer.as_ref().and_then(|v| v.member.as_ref()).map(|m| m.id) else {
+        return Ok(Redirect::to("/connexion").into_response());
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    notifications::mark_all_read(&mut tx, member_id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/mon-espace/notifications").into_response())
 }

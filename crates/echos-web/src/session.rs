@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use echos_core::accounts::{self, Member};
-use echos_core::{secrets, sessions};
+use echos_core::{notifications, secrets, sessions};
 use uuid::Uuid;
 
 use crate::site::Site;
@@ -25,6 +25,8 @@ pub const CSRF_COOKIE: &str = "csrf";
 pub struct Viewer {
     pub account_id: Uuid,
     pub member: Option<Member>,
+    /// Unread notifications, for the header.
+    pub unread: i64,
 }
 
 /// The client's address, for rate limits (see `limits::client_address`).
@@ -73,8 +75,20 @@ async fn viewer(
     token: &str,
 ) -> Result<Option<Viewer>, echos_core::CoreError> {
     let Some(account_id) = sessions::account(app.db.platform(), token, tenant.id).await? else { return Ok(None) };
-    let member = app.db.with_tenant(tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
-    Ok(Some(Viewer { account_id, member }))
+    let (member, unread) = app
+        .db
+        .with_tenant(tenant, |tx| {
+            Box::pin(async move {
+                let member = accounts::member_by_account(tx, account_id).await?;
+                let unread = match &member {
+                    Some(m) => notifications::unread_count(tx, m.id).await?,
+                    None => 0,
+                };
+                Ok((member, unread))
+            })
+        })
+        .await?;
+    Ok(Some(Viewer { account_id, member, unread }))
 }
 
 /// A host-only cookie (no `Domain`), `HttpOnly`, `SameSite=Lax`, `Secure` over https.

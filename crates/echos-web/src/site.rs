@@ -127,6 +127,7 @@ pub struct Page {
 pub struct Me {
     pub display_name: String,
     pub handle: String,
+    pub unread: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,8 +233,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
     type Rejection = StatusCode;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
         let mut page = Self::build(&parts.headers, parts.uri.path(), parts.extensions.get::<Site>());
-        if let Some(m) = parts.extensions.get::<Viewer>().and_then(|v| v.member.as_ref()) {
-            page.me = Some(Me { display_name: m.display_name.clone(), handle: m.handle.clone() });
+        if let Some(v) = parts.extensions.get::<Viewer>()
+            && let Some(m) = v.member.as_ref()
+        {
+            page.me = Some(Me { display_name: m.display_name.clone(), handle: m.handle.clone(), unread: v.unread });
         }
         if let Some(t) = parts.extensions.get::<CsrfToken>() {
             page.csrf_token = t.0.clone();

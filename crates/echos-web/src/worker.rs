@@ -4,9 +4,13 @@
 
 use std::time::Duration;
 
-use echos_core::accounts::{self, AccountJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM, JOB_MAIL_RESET};
+use echos_core::accounts::{
+    self, AccountJob, EmailChangeJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM, JOB_MAIL_EMAIL_CHANGE,
+    JOB_MAIL_EMAIL_CHANGED, JOB_MAIL_RESET,
+};
 use echos_core::jobs::{self, Job};
 use echos_core::mail::{Mailer, Outgoing};
+use echos_core::notifications::{self, JOB_MAIL_NOTIFICATION, NotificationJob};
 use echos_core::{CoreError, Tenant, tenants};
 use serde::Serialize;
 
@@ -51,15 +55,13 @@ pub async fn run_forever(app: AppState) {
 async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError> {
     let tenant_id = job.tenant_id.ok_or_else(|| CoreError::invalid("this job needs a region"))?;
     let tenant = tenants::get_by_id(app.db.platform(), tenant_id).await?;
+    let pool = app.db.platform();
+    let payload = |e: serde_json::Error| CoreError::invalid(format_args!("bad payload: {e}"));
     match job.kind.as_str() {
         JOB_MAIL_CONFIRM | JOB_MAIL_ALREADY_REGISTERED | JOB_MAIL_RESET => {
-            let AccountJob { account_id } = serde_json::from_value(job.payload.clone())
-                .map_err(|e| CoreError::invalid(format_args!("bad payload: {e}")))?;
-            let Some(to) = accounts::email_of(app.db.platform(), account_id).await? else { return Ok(()) };
-            let member =
-                app.db.with_tenant(&tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
-            let name = member.map_or_else(|| to.split('@').next().unwrap_or_default().to_owned(), |m| m.display_name);
-            let pool = app.db.platform();
+            let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
+            let name = member_name(app, &tenant, account_id, &to).await?;
             let (template, link) = match job.kind.as_str() {
                 JOB_MAIL_CONFIRM => {
                     let valid = time::Duration::hours(app.config.accounts.confirm_link_hours);
@@ -73,12 +75,35 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
                 }
                 _ => ("already_registered", region_url(&app.config, &tenant, "/connexion")),
             };
-            let mail = render_mail(app, &tenant, template, &to, &name, &link)?;
-            mailer.send(&mail).await
+            mailer.send(&render_mail(app, &tenant, template, &to, &name, &link, None)?).await
+        }
+        JOB_MAIL_EMAIL_CHANGE => {
+            let EmailChangeJob { account_id, email } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let Some(current) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
+            let name = member_name(app, &tenant, account_id, &current).await?;
+            let valid = time::Duration::hours(app.config.accounts.confirm_link_hours);
+            let token = accounts::issue_email_token(pool, account_id, tenant.id, &email, valid).await?;
+            let link = region_url(&app.config, &tenant, &format!("/confirmer-email/{token}"));
+            mailer.send(&render_mail(app, &tenant, "email_change", &email, &name, &link, None)?).await
+        }
+        JOB_MAIL_EMAIL_CHANGED => {
+            // To the old address, which is no longer the account's: the job carries it.
+            let EmailChangeJob { account_id, email } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let name = member_name(app, &tenant, account_id, &email).await?;
+            let link = region_url(&app.config, &tenant, "/mot-de-passe-oublie");
+            mailer.send(&render_mail(app, &tenant, "email_changed", &email, &name, &link, None)?).await
+        }
+        JOB_MAIL_NOTIFICATION => {
+            let NotificationJob { notification_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let found =
+                app.db.with_tenant(&tenant, |tx| Box::pin(notifications::for_mail(tx, notification_id))).await?;
+            let Some((n, account_id, name)) = found else { return Ok(()) };
+            let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
+            let link = region_url(&app.config, &tenant, n.link.as_deref().unwrap_or("/mon-espace/notifications"));
+            mailer.send(&render_mail(app, &tenant, "notification", &to, &name, &link, Some(&n.message))?).await
         }
         accounts::JOB_ERASE_MEMBER => {
-            let AccountJob { account_id } = serde_json::from_value(job.payload.clone())
-                .map_err(|e| CoreError::invalid(format_args!("bad payload: {e}")))?;
+            let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let mut tx = echos_core::TenantTx::begin(&app.db, &tenant).await?;
             accounts::erase_member(&mut tx, tenant.id, account_id).await?;
             tx.commit().await
@@ -87,12 +112,25 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
     }
 }
 
+/// How to greet the recipient: their name in this region, else the start of their address.
+async fn member_name(
+    app: &AppState,
+    tenant: &Tenant,
+    account_id: uuid::Uuid,
+    email: &str,
+) -> Result<String, CoreError> {
+    let member = app.db.with_tenant(tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
+    Ok(member.map_or_else(|| email.split('@').next().unwrap_or_default().to_owned(), |m| m.display_name))
+}
+
 #[derive(Serialize)]
 struct MailContext<'a> {
     site: SiteView,
     locale: &'static str,
     name: &'a str,
     link: &'a str,
+    /// The notification's text, for `notification` mails.
+    message: Option<&'a str>,
 }
 
 fn render_mail(
@@ -102,9 +140,10 @@ fn render_mail(
     to: &str,
     name: &str,
     link: &str,
+    message: Option<&str>,
 ) -> Result<Outgoing, CoreError> {
     let locale = tenant.default_locale;
-    let ctx = MailContext { site: SiteView::of_tenant(tenant), locale: locale.code(), name, link };
+    let ctx = MailContext { site: SiteView::of_tenant(tenant), locale: locale.code(), name, link, message };
     let render = |ext: &str| {
         app.templates
             .render(&format!("mail/{template}.{ext}"), &ctx)

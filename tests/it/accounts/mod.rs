@@ -1,6 +1,7 @@
 mod privacy;
 mod profile;
 mod reset;
+mod settings;
 mod sign_in;
 mod sign_up;
 
