@@ -1,6 +1,6 @@
 //! Use cases and all SQL of the platform: configuration, the database handle and `TenantTx`,
-//! migrations, provisioning and the tenant directory. Handlers call these free functions; nothing
-//! here knows about HTTP.
+//! migrations, provisioning, the tenant directory, and image checks. Handlers call these free
+//! functions; nothing here knows about HTTP.
 
 pub mod accounts;
 pub mod config;
@@ -8,6 +8,7 @@ pub mod db;
 pub mod definitions;
 pub mod directory;
 pub mod error;
+pub mod images;
 pub mod jobs;
 pub mod mail;
 pub mod migrate;
