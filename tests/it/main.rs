@@ -5,6 +5,7 @@ mod accounts;
 mod directory_cache;
 mod host_resolution;
 mod isolation;
+mod media;
 mod migrations;
 mod pages;
 mod provisioning;

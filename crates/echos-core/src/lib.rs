@@ -1,6 +1,6 @@
 //! Use cases and all SQL of the platform: configuration, the database handle and `TenantTx`,
-//! migrations, provisioning, the tenant directory, and image checks. Handlers call these free
-//! functions; nothing here knows about HTTP.
+//! migrations, provisioning, the tenant directory, image checks and media storage. Handlers call
+//! these free functions; nothing here knows about HTTP.
 
 pub mod accounts;
 pub mod config;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod images;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod migrate;
 pub mod provision;
 pub mod secrets;
@@ -21,4 +22,5 @@ pub mod tenants;
 pub use config::Config;
 pub use db::{Db, TenantTx};
 pub use error::CoreError;
+pub use media::{MediaStore, ObjectStore};
 pub use tenants::{Tenant, TenantStatus};
