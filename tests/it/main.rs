@@ -6,6 +6,7 @@ mod directory_cache;
 mod host_resolution;
 mod isolation;
 mod mail;
+mod media;
 mod migrations;
 mod pages;
 mod provisioning;

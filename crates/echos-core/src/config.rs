@@ -21,6 +21,7 @@ pub struct Config {
     pub paths: PathsConfig,
     pub mail: MailConfig,
     pub accounts: AccountsConfig,
+    pub media: MediaConfig,
     pub dev: DevConfig,
 }
 
@@ -34,6 +35,41 @@ pub struct MailConfig {
     pub smtp_url: Option<String>,
     /// The sender's address; the display name is the region's name.
     pub from: String,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// `local` (files under `dir`) or `s3` (a bucket of any S3-compatible service).
+    pub store: String,
+    pub dir: PathBuf,
+    /// Uploads larger than this are refused before they are decoded.
+    pub max_upload_bytes: usize,
+    pub s3_bucket: Option<String>,
+    pub s3_region: String,
+    /// Another S3-compatible service (`http://127.0.0.1:9000`); none: AWS itself.
+    pub s3_endpoint: Option<String>,
+    /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`.
+    pub s3_path_style: bool,
+    /// Without both keys, the standard `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` are used.
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for MediaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaConfig")
+            .field("store", &self.store)
+            .field("dir", &self.dir)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_path_style", &self.s3_path_style)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field("s3_secret_access_key", &self.s3_secret_access_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,6 +202,17 @@ impl Default for Config {
                 rate_limit_scale: 1.0,
                 reset_link_minutes: 60,
             },
+            media: MediaConfig {
+                store: "local".into(),
+                dir: ".data/media".into(),
+                max_upload_bytes: 5_000_000,
+                s3_bucket: None,
+                s3_region: "us-east-1".into(),
+                s3_endpoint: None,
+                s3_path_style: false,
+                s3_access_key_id: None,
+                s3_secret_access_key: None,
+            },
             dev: DevConfig { reload_templates: false },
         }
     }
@@ -229,6 +276,25 @@ impl Config {
         }
         if self.mail.transport == "smtp" && self.mail.smtp_url.is_none() {
             return bad("mail.smtp_url", "it is required when mail.transport is `smtp`");
+        }
+        let media = &self.media;
+        if !matches!(media.store.as_str(), "local" | "s3") {
+            return bad("media.store", "it must be `local` or `s3`");
+        }
+        if media.store == "s3" && media.s3_bucket.as_deref().is_none_or(str::is_empty) {
+            return bad("media.s3_bucket", "it is required when media.store is `s3`");
+        }
+        if media.max_upload_bytes == 0 {
+            return bad("media.max_upload_bytes", "it must be at least 1");
+        }
+        if media.s3_access_key_id.is_some() != media.s3_secret_access_key.is_some() {
+            return bad(
+                "media.s3_access_key_id",
+                "set both media.s3_access_key_id and media.s3_secret_access_key, or neither",
+            );
+        }
+        if media.s3_endpoint.as_deref().is_some_and(|e| !(e.starts_with("http://") || e.starts_with("https://"))) {
+            return bad("media.s3_endpoint", "it must be an http:// or https:// URL");
         }
         if self.database.url.parse::<sqlx::postgres::PgConnectOptions>().is_err() {
             return bad("database.url", "it is not a PostgreSQL URL (postgres://user@host:port/database)");
@@ -308,6 +374,31 @@ mod tests {
             assert_eq!(cfg.platform.domain, "echos.example");
             assert_eq!(cfg.tenancy.spares, 2);
             assert_eq!(cfg.database.url, "postgres://u@db:5432/x");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_s3_media_store_needs_a_bucket() {
+        let mut cfg = Config::default();
+        cfg.media.store = "s3".into();
+        let msg = cfg.clone().checked().err().unwrap_or_default();
+        assert!(msg.starts_with("invalid setting `media.s3_bucket`"), "{msg}");
+        cfg.media.s3_bucket = Some("echos-media".into());
+        assert!(cfg.checked().is_ok());
+    }
+
+    #[test]
+    fn media_settings_come_from_the_environment_and_the_secret_is_not_printed() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ECHOS_MEDIA__STORE", "s3");
+            jail.set_env("ECHOS_MEDIA__S3_BUCKET", "media");
+            jail.set_env("ECHOS_MEDIA__S3_PATH_STYLE", "true");
+            jail.set_env("ECHOS_MEDIA__S3_SECRET_ACCESS_KEY", "hunter2");
+            let cfg: Config = Config::figment("missing.toml").extract()?;
+            assert_eq!(cfg.media.s3_bucket.as_deref(), Some("media"));
+            assert!(cfg.media.s3_path_style);
+            assert!(!format!("{cfg:?}").contains("hunter2"));
             Ok(())
         });
     }

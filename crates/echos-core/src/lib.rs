@@ -1,6 +1,6 @@
 //! Use cases and all SQL of the platform: configuration, the database handle and `TenantTx`,
-//! migrations, provisioning and the tenant directory. Handlers call these free functions; nothing
-//! here knows about HTTP.
+//! migrations, provisioning, the tenant directory, image checks and media storage. Handlers call
+//! these free functions; nothing here knows about HTTP.
 
 pub mod accounts;
 pub mod config;
@@ -8,8 +8,10 @@ pub mod db;
 pub mod definitions;
 pub mod directory;
 pub mod error;
+pub mod images;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod migrate;
 pub mod notifications;
 pub mod provision;
@@ -21,4 +23,5 @@ pub mod tenants;
 pub use config::Config;
 pub use db::{Db, TenantTx};
 pub use error::CoreError;
+pub use media::{MediaStore, ObjectStore};
 pub use tenants::{Tenant, TenantStatus};

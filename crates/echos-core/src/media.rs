@@ -1,0 +1,244 @@
+//! Stored media (avatars, contribution images): one interface, `MediaStore`, over a local
+//! directory (the default) or an S3 bucket (`echos-s3`, behind the small `ObjectStore` trait).
+//! Policy: keys are built here only — `tenants/<tenant id>/<purpose>/<random uuid>.<ext>` — and
+//! every call re-parses the key it is given, so nothing a person typed (`../x`, another region's
+//! prefix) ever reaches a path or a bucket. Bytes are expected to come from
+//! `images::process_image`; this module does not look inside them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use uuid::Uuid;
+
+use crate::config::MediaConfig;
+use crate::error::{Context, CoreError};
+
+/// What a stored file is for; the second component of its key.
+pub const PURPOSES: &[&str] = &["avatars", "images"];
+
+/// Extensions a key may end with, and the content type each is served with.
+const TYPES: &[(&str, &str)] =
+    &[("png", "image/png"), ("jpg", "image/jpeg"), ("webp", "image/webp"), ("gif", "image/gif")];
+
+/// The bytes of a stored file and its content type.
+pub type Stored = (Vec<u8>, String);
+
+/// Object storage behind `MediaStore::S3`. Keys reach it already checked; an absent object is
+/// `Ok(None)` and deleting one is not an error.
+pub trait ObjectStore: Send + Sync + 'static {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>, content_type: &'a str) -> BoxFuture<'a, Result<(), CoreError>>;
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, CoreError>>;
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), CoreError>>;
+}
+
+/// Where media lives. Cheap to clone.
+#[derive(Clone)]
+pub enum MediaStore {
+    /// Files under `dir`, one per key (the key is the relative path).
+    Local {
+        dir: PathBuf,
+    },
+    S3(Arc<dyn ObjectStore>),
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Local { dir } => f.debug_struct("Local").field("dir", dir).finish(),
+            Self::S3(_) => f.write_str("S3"),
+        }
+    }
+}
+
+/// A key taken apart; only ever built from a string that is exactly its canonical form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaKey {
+    pub tenant_id: Uuid,
+    pub purpose: &'static str,
+    pub id: Uuid,
+    pub ext: &'static str,
+}
+
+impl MediaKey {
+    /// Parses a key written by `MediaStore::put`; anything else (other separators, `..`, upper
+    /// case, unknown purpose or extension) is `None`.
+    pub fn parse(key: &str) -> Option<Self> {
+        let mut parts = key.split('/');
+        let (Some("tenants"), Some(tenant), Some(purpose), Some(file), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let (id, ext) = file.split_once('.')?;
+        let parsed = Self {
+            tenant_id: Uuid::try_parse(tenant).ok()?,
+            purpose: PURPOSES.iter().copied().find(|p| *p == purpose)?,
+            id: Uuid::try_parse(id).ok()?,
+            ext: TYPES.iter().map(|(e, _)| *e).find(|e| *e == ext)?,
+        };
+        // Only the canonical spelling (lower-case hyphenated uuids) names a file.
+        (parsed.to_string() == key).then_some(parsed)
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        content_type_of(self.ext).unwrap_or("application/octet-stream")
+    }
+}
+
+impl std::fmt::Display for MediaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "tenants/{}/{}/{}.{}", self.tenant_id, self.purpose, self.id, self.ext)
+    }
+}
+
+fn content_type_of(ext: &str) -> Option<&'static str> {
+    TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
+}
+
+fn checked(key: &str) -> Result<MediaKey, CoreError> {
+    MediaKey::parse(key).ok_or_else(|| CoreError::invalid("this is not a media key"))
+}
+
+impl MediaStore {
+    pub fn local(dir: impl Into<PathBuf>) -> Self {
+        Self::Local { dir: dir.into() }
+    }
+
+    /// The store named by `media.store`. `s3` builds the S3 client (`echos_s3::store_from_config`)
+    /// and is only called when the configuration asks for S3: `echos-core` does not link the SDK.
+    pub fn from_config(
+        cfg: &MediaConfig,
+        s3: impl FnOnce(&MediaConfig) -> Result<Arc<dyn ObjectStore>, CoreError>,
+    ) -> Result<Self, CoreError> {
+        match cfg.store.as_str() {
+            "local" => Ok(Self::local(&cfg.dir)),
+            "s3" => Ok(Self::S3(s3(cfg)?)),
+            other => Err(CoreError::invalid(format!("media.store must be `local` or `s3`, not `{other}`"))),
+        }
+    }
+
+    /// Stores `bytes` under a new key of `tenant_id` and returns the key. `purpose` is one of
+    /// `PURPOSES`; `ext` and `content_type` must agree (`png`/`image/png`, `jpg`/`image/jpeg`, …).
+    pub async fn put(
+        &self,
+        tenant_id: Uuid,
+        purpose: &str,
+        bytes: Vec<u8>,
+        ext: &str,
+        content_type: &str,
+    ) -> Result<String, CoreError> {
+        let purpose = PURPOSES
+            .iter()
+            .copied()
+            .find(|p| *p == purpose)
+            .ok_or_else(|| CoreError::invalid(format!("unknown media purpose `{purpose}`")))?;
+        let (ext, expected) = TYPES
+            .iter()
+            .copied()
+            .find(|(e, _)| *e == ext)
+            .ok_or_else(|| CoreError::invalid(format!("unsupported media extension `{ext}`")))?;
+        if expected != content_type {
+            return Err(CoreError::invalid(format!("`{ext}` files are {expected}, not {content_type}")));
+        }
+        let key = MediaKey { tenant_id, purpose, id: Uuid::new_v4(), ext }.to_string();
+        match self {
+            Self::Local { dir } => write_atomically(&dir.join(&key), &bytes).await?,
+            Self::S3(store) => store.put(&key, bytes, content_type).await?,
+        }
+        Ok(key)
+    }
+
+    /// The bytes and content type stored under `key`; `None` if there is nothing there.
+    pub async fn get(&self, key: &str) -> Result<Option<Stored>, CoreError> {
+        let parsed = checked(key)?;
+        match self {
+            Self::Local { dir } => match tokio::fs::read(dir.join(key)).await {
+                Ok(bytes) => Ok(Some((bytes, parsed.content_type().to_owned()))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e).context("reading a media file"),
+            },
+            Self::S3(store) => store.get(key).await,
+        }
+    }
+
+    /// Like `get`, for a request made in the region `tenant_id`: a key of another region, or one
+    /// that is not a media key at all, is simply not found (never "forbidden").
+    pub async fn get_for(&self, tenant_id: Uuid, key: &str) -> Result<Option<Stored>, CoreError> {
+        match MediaKey::parse(key) {
+            Some(k) if k.tenant_id == tenant_id => self.get(key).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Removes the file under `key`; removing what is not there is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), CoreError> {
+        checked(key)?;
+        match self {
+            Self::Local { dir } => match tokio::fs::remove_file(dir.join(key)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("removing a media file"),
+                _ => Ok(()),
+            },
+            Self::S3(store) => store.delete(key).await,
+        }
+    }
+
+    /// Like `delete`, for a request made in the region `tenant_id`: a key of another region is
+    /// `NotFound` and nothing is removed.
+    pub async fn delete_for(&self, tenant_id: Uuid, key: &str) -> Result<(), CoreError> {
+        match MediaKey::parse(key) {
+            Some(k) if k.tenant_id == tenant_id => self.delete(key).await,
+            _ => Err(CoreError::NotFound),
+        }
+    }
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`: a reader sees the whole
+/// file or none of it, and a crash leaves at most a stray `.tmp`.
+async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
+    use tokio::io::AsyncWriteExt;
+    let parent = path.parent().ok_or_else(|| CoreError::invalid("this is not a media key"))?;
+    tokio::fs::create_dir_all(parent).await.context("creating the media directory")?;
+    let tmp = parent.join(format!(".{}.tmp", Uuid::new_v4()));
+    let written = async {
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        f.write_all(bytes).await?;
+        f.sync_all().await?;
+        tokio::fs::rename(&tmp, path).await
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written.context("writing a media file")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_keys_parse() {
+        let t = Uuid::new_v4();
+        let id = Uuid::new_v4();
+        let good = format!("tenants/{t}/avatars/{id}.png");
+        assert_eq!(MediaKey::parse(&good).map(|k| k.tenant_id), Some(t));
+        for bad in [
+            format!("tenants/{t}/avatars/../{id}.png"),
+            format!("tenants/{t}/../avatars/{id}.png"),
+            format!("/tenants/{t}/avatars/{id}.png"),
+            format!("tenants/{t}/avatars/{id}.png/"),
+            format!("tenants/{t}//avatars/{id}.png"),
+            format!("tenants/{t}/secrets/{id}.png"),
+            format!("tenants/{t}/avatars/{id}.svg"),
+            format!("tenants/{t}/avatars/{id}.png.html"),
+            format!("tenants/{}/avatars/{id}.png", t.simple()),
+            format!("tenants/{}/avatars/{id}.png", t.to_string().to_uppercase()),
+            format!("tenants/{t}/avatars/..png"),
+            "tenants/../../etc/passwd".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(MediaKey::parse(&bad), None, "{bad}");
+        }
+    }
+}

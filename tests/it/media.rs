@@ -1,0 +1,219 @@
+//! Media storage: the same contract for the local directory and for the S3 store, the latter
+//! against a real S3-compatible server (`s3s-fs`, installed by `.ci/run`) on a free local port.
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use echos_core::config::MediaConfig;
+use echos_core::media::{MediaKey, MediaStore};
+use echos_core::{Config, CoreError};
+use uuid::Uuid;
+
+const PNG_BYTES: &[u8] = b"\x89PNG\r\n\x1a\nnot really, the store does not look";
+
+/// A directory removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("echos-{what}-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+/// What every store must do. Returns a key of region `a` that is still stored.
+async fn behaves_as_a_media_store(store: &MediaStore, a: Uuid, b: Uuid) -> String {
+    let key = store.put(a, "avatars", PNG_BYTES.to_vec(), "png", "image/png").await.unwrap();
+    assert!(key.starts_with(&format!("tenants/{a}/avatars/")), "{key}");
+    assert!(key.ends_with(".png"), "{key}");
+    assert_eq!(MediaKey::parse(&key).map(|k| k.tenant_id), Some(a));
+    assert_eq!(store.get(&key).await.unwrap(), Some((PNG_BYTES.to_vec(), "image/png".to_owned())));
+
+    // Every upload gets a new, unguessable name.
+    let again = store.put(a, "avatars", PNG_BYTES.to_vec(), "png", "image/png").await.unwrap();
+    assert_ne!(key, again);
+    let image = store.put(a, "images", b"jpeg".to_vec(), "jpg", "image/jpeg").await.unwrap();
+    assert!(image.starts_with(&format!("tenants/{a}/images/")) && image.ends_with(".jpg"), "{image}");
+    assert_eq!(store.get(&image).await.unwrap().map(|(_, t)| t).as_deref(), Some("image/jpeg"));
+
+    // Another region asks for it: not found, and it cannot remove it.
+    assert_eq!(store.get_for(b, &key).await.unwrap(), None);
+    assert!(matches!(store.delete_for(b, &key).await, Err(CoreError::NotFound)));
+    assert!(store.get_for(a, &key).await.unwrap().is_some());
+
+    // A well-formed key of nothing.
+    let absent = format!("tenants/{a}/avatars/{}.png", Uuid::new_v4());
+    assert_eq!(store.get(&absent).await.unwrap(), None);
+
+    store.delete(&again).await.unwrap();
+    assert_eq!(store.get(&again).await.unwrap(), None);
+    store.delete(&again).await.unwrap();
+    store.delete_for(a, &image).await.unwrap();
+    assert_eq!(store.get(&image).await.unwrap(), None);
+    key
+}
+
+/// Names typed by a person never reach a path or a bucket: not in `put`, not as a key.
+async fn refuses_forged_names(store: &MediaStore, a: Uuid, b: Uuid, key: &str) {
+    for (purpose, ext, ctype) in [
+        ("../x", "png", "image/png"),
+        ("avatars/../../x", "png", "image/png"),
+        ("secrets", "png", "image/png"),
+        ("avatars", "../../x", "image/png"),
+        ("avatars", "svg", "image/svg+xml"),
+        ("avatars", "html", "text/html"),
+        ("avatars", "png", "text/html"),
+    ] {
+        let r = store.put(a, purpose, b"x".to_vec(), ext, ctype).await;
+        assert!(matches!(r, Err(CoreError::Invalid(_))), "{purpose} {ext} {ctype}: {r:?}");
+    }
+    let id = MediaKey::parse(key).unwrap().id;
+    for forged in [
+        format!("tenants/{b}/../{a}/avatars/{id}.png"),
+        format!("tenants/{a}/avatars/../../{b}/avatars/{id}.png"),
+        format!("tenants/{a}/avatars/{id}.png/../../../../../etc/passwd"),
+        "../../../../etc/passwd".to_owned(),
+        format!("/{key}"),
+        format!("{key}\0"),
+    ] {
+        assert!(matches!(store.get(&forged).await, Err(CoreError::Invalid(_))), "{forged}");
+        assert!(matches!(store.delete(&forged).await, Err(CoreError::Invalid(_))), "{forged}");
+        assert_eq!(store.get_for(a, &forged).await.unwrap(), None, "{forged}");
+    }
+    assert!(store.get(key).await.unwrap().is_some(), "nothing was removed");
+}
+
+#[tokio::test]
+async fn the_local_store_keeps_each_file_under_its_regions_id() {
+    let dir = TempDir::new("media");
+    let store = MediaStore::local(&dir.0);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let key = behaves_as_a_media_store(&store, a, b).await;
+    refuses_forged_names(&store, a, b, &key).await;
+
+    // On disk: exactly the one remaining file, at its key, and no temporary file left.
+    let files = files_under(&dir.0);
+    assert_eq!(files, vec![dir.0.join(&key)]);
+    assert!(files[0].starts_with(dir.0.join("tenants").join(a.to_string())));
+    assert_eq!(std::fs::read(&files[0]).unwrap(), PNG_BYTES);
+}
+
+#[tokio::test]
+async fn the_local_store_is_the_default_and_s3_is_built_only_when_asked_for() {
+    let cfg = Config::default().media;
+    assert_eq!(cfg.store, "local");
+    let store = MediaStore::from_config(&cfg, |_| panic!("S3 is not configured")).unwrap();
+    assert!(matches!(store, MediaStore::Local { ref dir } if dir == Path::new(".data/media")));
+}
+
+/// An `s3s-fs` server on a free port, stopped when dropped.
+struct S3Server {
+    child: tokio::process::Child,
+    endpoint: String,
+    root: TempDir,
+}
+
+const ACCESS_KEY: &str = "echos-test-access";
+const SECRET_KEY: &str = "echos-test-secret";
+
+async fn s3_server(bucket: &str) -> S3Server {
+    let root = TempDir::new("s3");
+    // s3s-fs keeps a bucket as a directory of its root.
+    std::fs::create_dir_all(root.0.join(bucket)).unwrap();
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new("s3s-fs")
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+        .arg(&root.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "the S3 tests need the `s3s-fs` binary on PATH; install it with \
+             `cargo install s3s-fs@0.14.1 --locked --features binary` (.ci/run does)"
+        ),
+        Err(e) => panic!("starting s3s-fs: {e}"),
+    };
+    // Ready when it accepts connections.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.is_ok() {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("s3s-fs exited before listening: {status}");
+        }
+        assert!(Instant::now() < deadline, "s3s-fs did not listen on port {port} within 15 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    S3Server { child, endpoint: format!("http://127.0.0.1:{port}"), root }
+}
+
+fn s3_config(endpoint: &str, bucket: &str, secret: &str) -> MediaConfig {
+    let mut cfg = Config::default().media;
+    cfg.store = "s3".into();
+    cfg.s3_bucket = Some(bucket.into());
+    cfg.s3_endpoint = Some(endpoint.into());
+    cfg.s3_path_style = true;
+    cfg.s3_access_key_id = Some(ACCESS_KEY.into());
+    cfg.s3_secret_access_key = Some(secret.into());
+    cfg
+}
+
+#[tokio::test]
+async fn the_s3_store_keeps_each_object_under_its_regions_id_on_a_real_s3_server() {
+    let mut server = s3_server("echos-media").await;
+    let cfg = s3_config(&server.endpoint, "echos-media", SECRET_KEY);
+    let store = MediaStore::from_config(&cfg, echos_s3::store_from_config).unwrap();
+    assert!(matches!(store, MediaStore::S3(_)));
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let key = behaves_as_a_media_store(&store, a, b).await;
+    refuses_forged_names(&store, a, b, &key).await;
+
+    // The server holds the object at its key, inside the bucket.
+    let on_disk = server.root.0.join("echos-media").join(&key);
+    assert_eq!(std::fs::read(&on_disk).unwrap(), PNG_BYTES);
+
+    // Requests are signed: a wrong secret is refused by the server.
+    let wrong =
+        MediaStore::from_config(&s3_config(&server.endpoint, "echos-media", "wrong"), echos_s3::store_from_config)
+            .unwrap();
+    assert!(matches!(wrong.get(&key).await, Err(CoreError::Unexpected(_))));
+    assert!(wrong.put(a, "avatars", b"x".to_vec(), "png", "image/png").await.is_err());
+
+    server.child.kill().await.unwrap();
+}
+
+#[test]
+fn an_s3_store_needs_credentials_from_the_settings_or_the_environment() {
+    let mut cfg = s3_config("http://127.0.0.1:1", "b", SECRET_KEY);
+    cfg.s3_access_key_id = None;
+    cfg.s3_secret_access_key = None;
+    // The environment of the test run may hold AWS keys; only check the error when it does not.
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        assert!(matches!(echos_s3::store_from_config(&cfg), Err(CoreError::Invalid(_))));
+    }
+    cfg.s3_bucket = None;
+    assert!(matches!(echos_s3::store_from_config(&cfg), Err(CoreError::Invalid(_))));
+}
