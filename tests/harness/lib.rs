@@ -102,7 +102,9 @@ impl TestApp {
         }
         setup().await;
         let db = Db::connect(&config.database).await.expect("test database");
-        let state = AppState::new(db.clone(), config.clone()).expect("state");
+        let media =
+            echos_core::MediaStore::local(std::env::temp_dir().join(format!("echos-media-{}", std::process::id())));
+        let state = AppState::new(db.clone(), config.clone(), media).expect("state");
         state.directory.listen().await.expect("listening for region changes");
         let router = echos_web::router(state.clone());
         Self { db, config, state, router }

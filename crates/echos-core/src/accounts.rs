@@ -35,6 +35,7 @@ pub struct Member {
     pub location: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
+    pub avatar_key: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -122,7 +123,7 @@ pub async fn join(
     sqlx::query_as!(
         Member,
         "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at",
+         RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key",
         account_id,
         handle,
         profile.display_name.as_str(),
@@ -137,7 +138,7 @@ pub async fn join(
 pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Result<Option<Member>, CoreError> {
     sqlx::query_as!(
         Member,
-        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at
+        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
            FROM members WHERE account_id = $1",
         account_id
     )
@@ -149,7 +150,7 @@ pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Resul
 pub async fn member_by_handle(tx: &mut TenantTx<'_>, handle: &str) -> Result<Option<Member>, CoreError> {
     sqlx::query_as!(
         Member,
-        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at
+        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
            FROM members WHERE handle = $1",
         handle
     )
@@ -414,16 +415,23 @@ pub async fn delete(pool: &PgPool, account_id: Uuid) -> Result<(), CoreError> {
 }
 
 /// The job's work in one region: the member's profile goes, and the membership with it.
-pub async fn erase_member(tx: &mut TenantTx<'_>, tenant_id: Uuid, account_id: Uuid) -> Result<(), CoreError> {
-    sqlx::query!("DELETE FROM members WHERE account_id = $1", account_id)
-        .execute(&mut **tx)
-        .await
-        .context("erasing a member")?;
+/// Returns the member's avatar key, for the caller to delete from the media store.
+pub async fn erase_member(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    account_id: Uuid,
+) -> Result<Option<String>, CoreError> {
+    let avatar: Option<String> =
+        sqlx::query_scalar!("DELETE FROM members WHERE account_id = $1 RETURNING avatar_key", account_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .context("erasing a member")?
+            .flatten();
     sqlx::query!("DELETE FROM platform.memberships WHERE account_id = $1 AND tenant_id = $2", account_id, tenant_id)
         .execute(&mut **tx)
         .await
         .context("erasing a membership")?;
-    Ok(())
+    Ok(avatar)
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -555,4 +563,17 @@ pub async fn locale(pool: &PgPool, account_id: Uuid) -> Result<Option<echos_doma
         .context("reading a language")?
         .flatten();
     Ok(code.as_deref().and_then(echos_domain::Locale::parse))
+}
+
+/// Sets a member's avatar; returns the key it replaces, for the caller to delete.
+pub async fn set_avatar(tx: &mut TenantTx<'_>, account_id: Uuid, key: &str) -> Result<Option<String>, CoreError> {
+    let old = sqlx::query_scalar!("SELECT avatar_key FROM members WHERE account_id = $1 FOR UPDATE", account_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading an avatar")?;
+    sqlx::query!("UPDATE members SET avatar_key = $2 WHERE account_id = $1", account_id, key)
+        .execute(&mut **tx)
+        .await
+        .context("setting an avatar")?;
+    Ok(old)
 }

@@ -45,6 +45,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(1, "tenant", "0001_settings.sql"),
         migration!(2, "tenant", "0002_members.sql"),
         migration!(3, "tenant", "0003_notifications.sql"),
+        migration!(4, "tenant", "0004_member_avatars.sql"),
     ]
 }
 

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mon-espace/email", axum::routing::post(change_email))
         .route("/confirmer-email/{token}", get(confirm_email))
         .route("/mon-espace/preferences", axum::routing::post(save_preferences))
+        .route("/mon-espace/avatar", axum::routing::post(upload_avatar).layer(DefaultBodyLimit::max(AVATAR_BODY_LIMIT)))
         .route("/mon-espace/supprimer", axum::routing::post(delete_account))
         .layer(DefaultBodyLimit::max(32 * 1024))
 }
@@ -561,4 +562,106 @@ async fn save_preferences(
         None => jar.remove(axum_extra::extract::cookie::Cookie::from(crate::i18n::LANG_COOKIE)),
     };
     Ok((jar, Redirect::to("/mon-espace/compte?ok=preferences")).into_response())
+}
+
+/// The upload itself is checked against `media.max_upload_bytes`; the request may be a little
+/// larger (the multipart envelope), and anything beyond this is refused before it is read.
+const AVATAR_BODY_LIMIT: usize = 12 * 1024 * 1024;
+/// Avatars are stored at most this wide and high.
+const AVATAR_SIDE: u32 = 512;
+
+/// Uploads an avatar: checked by its content (PNG, JPEG, WebP or GIF; never SVG), size-limited,
+/// scaled down and re-encoded without metadata, stored under the region's id with a name of the
+/// server's choosing. The previous avatar is deleted.
+async fn upload_avatar(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/mon-espace/profil") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let max = app.config.media.max_upload_bytes;
+    let mut token = String::new();
+    let mut file: Option<Vec<u8>> = None;
+    let mut too_large = false;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf_token") => token = field.text().await.unwrap_or_default(),
+            Some("avatar") => {
+                let mut bytes = Vec::new();
+                while let Ok(Some(chunk)) = field.chunk().await {
+                    if bytes.len() + chunk.len() > max {
+                        too_large = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some(bytes);
+            }
+            _ => {}
+        }
+    }
+    let m = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    let mut form = FormState::default()
+        .value("display_name", &m.display_name)
+        .value("kind", &m.kind)
+        .value("audience", m.audience.as_deref().unwrap_or_default())
+        .value("bio", &m.bio)
+        .value("website", m.website.as_deref().unwrap_or_default())
+        .value("location", m.location.as_deref().unwrap_or_default());
+    if !csrf_ok(&headers, &csrf, &token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, "members/edit.html", StatusCode::FORBIDDEN, &page, &form, NoExtra {});
+    }
+    let processed = match (file, too_large) {
+        (_, true) => Err(echos_core::images::ImageError::TooLarge { max_bytes: max }),
+        (None, _) => Err(echos_core::images::ImageError::NotAnImage),
+        (Some(bytes), false) => {
+            tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, AVATAR_SIDE, max))
+                .await
+                .map_err(|e| WebError::Internal(e.into()))?
+        }
+    };
+    let image = match processed {
+        Ok(i) => i,
+        Err(e) => {
+            use echos_core::images::ImageError;
+            let (status, key) = match e {
+                ImageError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large"),
+                ImageError::TooManyPixels => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.too_many_pixels"),
+                ImageError::NotAnImage | ImageError::Unsupported => {
+                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format")
+                }
+                ImageError::Corrupt => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.corrupt"),
+            };
+            form.field_error("avatar", t(page.locale, key, &[]));
+            return render_form(&app, "members/edit.html", status, &page, &form, NoExtra {});
+        }
+    };
+    let key = app.media.put(tenant.id, "avatars", image.bytes, image.ext, image.content_type).await?;
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    let old = accounts::set_avatar(&mut tx, viewer.account_id, &key).await;
+    let old = match old {
+        Ok(old) => {
+            tx.commit().await?;
+            old
+        }
+        Err(e) => {
+            // Nothing points at the new file: remove it rather than leave it behind.
+            let _ = app.media.delete_for(tenant.id, &key).await;
+            return Err(e.into());
+        }
+    };
+    if let Some(old) = old
+        && let Err(e) = app.media.delete_for(tenant.id, &old).await
+    {
+        tracing::warn!(error = ?e, "deleting the previous avatar failed");
+    }
+    Ok(Redirect::to("/mon-espace/profil").into_response())
 }

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mon-espace", get(my_space))
         .route("/mon-espace/notifications", get(list_notifications))
         .route("/mon-espace/notifications/lues", axum::routing::post(mark_read))
+        .route("/media/{*key}", get(show_media))
 }
 
 #[derive(Serialize)]
@@ -33,6 +34,7 @@ struct MemberView<'a> {
     location: Option<&'a str>,
     joined: String,
     is_me: bool,
+    avatar_url: Option<String>,
 }
 
 impl<'a> MemberView<'a> {
@@ -47,6 +49,7 @@ impl<'a> MemberView<'a> {
             location: m.location.as_deref(),
             joined: long_date(m.joined_at.date(), locale),
             is_me: viewer.is_some_and(|v| v.account_id == m.account_id),
+            avatar_url: m.avatar_key.as_ref().map(|k| format!("/media/{k}")),
         }
     }
 }
@@ -220,4 +223,29 @@ async fn mark_read(
     notifications::mark_all_read(&mut tx, member_id).await?;
     tx.commit().await?;
     Ok(Redirect::to("/mon-espace/notifications").into_response())
+}
+
+/// A region's media (avatars, images): only keys under this region's id are served here.
+async fn show_media(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let (bytes, content_type) =
+        app.media.get_for(tenant.id, &key).await.map_err(|_| WebError::NotFound)?.ok_or(WebError::NotFound)?;
+    let content_type = axum::http::HeaderValue::from_str(&content_type).map_err(|_| WebError::NotFound)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff")),
+            // A key never changes content: a new upload gets a new key.
+            (
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+            (axum::http::header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static("default-src 'none'")),
+        ],
+        bytes,
+    )
+        .into_response())
 }

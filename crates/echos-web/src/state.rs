@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
+use echos_core::MediaStore;
 use echos_core::directory::Directory;
 use echos_core::mail::Mailer;
 use echos_core::{Config, Db};
@@ -23,10 +24,12 @@ pub struct Inner {
     pub templates: Templates,
     pub mailer: Mailer,
     pub limiter: Limiter,
+    pub media: MediaStore,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> Result<Self, anyhow::Error> {
+    /// `media` is built by the caller: the S3 adapter lives in a crate of its own.
+    pub fn new(db: Db, config: Config, media: MediaStore) -> Result<Self, anyhow::Error> {
         let directory = Directory::new(
             db.platform().clone(),
             Duration::from_secs(config.tenancy.cache_ttl_secs),
@@ -43,6 +46,7 @@ impl AppState {
             templates,
             mailer,
             limiter,
+            media,
         })))
     }
 }

@@ -105,8 +105,12 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
         accounts::JOB_ERASE_MEMBER => {
             let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let mut tx = echos_core::TenantTx::begin(&app.db, &tenant).await?;
-            accounts::erase_member(&mut tx, tenant.id, account_id).await?;
-            tx.commit().await
+            let avatar = accounts::erase_member(&mut tx, tenant.id, account_id).await?;
+            tx.commit().await?;
+            match avatar {
+                Some(key) => app.media.delete_for(tenant.id, &key).await,
+                None => Ok(()),
+            }
         }
         other => Err(CoreError::invalid(format_args!("unknown job kind {other}"))),
     }

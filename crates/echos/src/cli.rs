@@ -119,7 +119,8 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => return migrate_all(&db, &config).await,
         Command::Worker { once } => {
-            let state = echos_web::AppState::new(db, config)?;
+            let media = media_store(&config)?;
+            let state = echos_web::AppState::new(db, config, media)?;
             if once {
                 let ran = echos_web::worker::run_due(&state, None).await.map_err(sentence)?;
                 println!("{ran} job(s) run");
@@ -271,4 +272,9 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// The media store the configuration names: a local directory, or S3 through `echos-s3`.
+pub fn media_store(config: &Config) -> anyhow::Result<echos_core::MediaStore> {
+    echos_core::MediaStore::from_config(&config.media, echos_s3::store_from_config).map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -1,3 +1,4 @@
+mod avatar;
 mod privacy;
 mod profile;
 mod reset;
