@@ -75,7 +75,8 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
                 }
                 _ => ("already_registered", region_url(&app.config, &tenant, "/connexion")),
             };
-            mailer.send(&render_mail(app, &tenant, template, &to, &name, &link, None)?).await
+            let locale = mail_locale(app, &tenant, account_id).await?;
+            mailer.send(&render_mail(app, &tenant, locale, template, &to, &name, &link, None)?).await
         }
         JOB_MAIL_EMAIL_CHANGE => {
             let EmailChangeJob { account_id, email } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
@@ -84,14 +85,16 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let valid = time::Duration::hours(app.config.accounts.confirm_link_hours);
             let token = accounts::issue_email_token(pool, account_id, tenant.id, &email, valid).await?;
             let link = region_url(&app.config, &tenant, &format!("/confirmer-email/{token}"));
-            mailer.send(&render_mail(app, &tenant, "email_change", &email, &name, &link, None)?).await
+            let locale = mail_locale(app, &tenant, account_id).await?;
+            mailer.send(&render_mail(app, &tenant, locale, "email_change", &email, &name, &link, None)?).await
         }
         JOB_MAIL_EMAIL_CHANGED => {
             // To the old address, which is no longer the account's: the job carries it.
             let EmailChangeJob { account_id, email } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let name = member_name(app, &tenant, account_id, &email).await?;
             let link = region_url(&app.config, &tenant, "/mot-de-passe-oublie");
-            mailer.send(&render_mail(app, &tenant, "email_changed", &email, &name, &link, None)?).await
+            let locale = mail_locale(app, &tenant, account_id).await?;
+            mailer.send(&render_mail(app, &tenant, locale, "email_changed", &email, &name, &link, None)?).await
         }
         JOB_MAIL_NOTIFICATION => {
             let NotificationJob { notification_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
@@ -100,7 +103,8 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let Some((n, account_id, name)) = found else { return Ok(()) };
             let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
             let link = region_url(&app.config, &tenant, n.link.as_deref().unwrap_or("/mon-espace/notifications"));
-            mailer.send(&render_mail(app, &tenant, "notification", &to, &name, &link, Some(&n.message))?).await
+            let locale = mail_locale(app, &tenant, account_id).await?;
+            mailer.send(&render_mail(app, &tenant, locale, "notification", &to, &name, &link, Some(&n.message))?).await
         }
         accounts::JOB_ERASE_MEMBER => {
             let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
@@ -114,6 +118,15 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
         }
         other => Err(CoreError::invalid(format_args!("unknown job kind {other}"))),
     }
+}
+
+/// The language of a message to this account: its own choice, else the region's.
+async fn mail_locale(
+    app: &AppState,
+    tenant: &Tenant,
+    account_id: uuid::Uuid,
+) -> Result<echos_domain::Locale, CoreError> {
+    Ok(accounts::locale(app.db.platform(), account_id).await?.unwrap_or(tenant.default_locale))
 }
 
 /// How to greet the recipient: their name in this region, else the start of their address.
@@ -140,13 +153,13 @@ struct MailContext<'a> {
 fn render_mail(
     app: &AppState,
     tenant: &Tenant,
+    locale: echos_domain::Locale,
     template: &str,
     to: &str,
     name: &str,
     link: &str,
     message: Option<&str>,
 ) -> Result<Outgoing, CoreError> {
-    let locale = tenant.default_locale;
     let ctx = MailContext { site: SiteView::of_tenant(tenant), locale: locale.code(), name, link, message };
     let render = |ext: &str| {
         app.templates

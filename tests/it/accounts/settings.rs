@@ -152,3 +152,24 @@ async fn unknown_preference_values_are_refused() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn mails_follow_the_accounts_chosen_language() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let email = unique_email();
+    let mut b = Browser::new();
+    sign_up(&app, &a.host, "Lise", &email, &mut b).await;
+    app.run_jobs(&[&a]).await;
+    let saved = app
+        .post_form(&a.host, "/mon-espace/preferences", &[("locale", "en"), ("email_kinds", "reply_to_me")], &mut b)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let me = member_id(&app, &a, &email).await;
+    let mut tx = TenantTx::begin(&app.db, &a.tenant).await.unwrap();
+    notifications::notify(&mut tx, a.tenant.id, me, "reply_to_me", "Marie replied", None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.run_jobs(&[&a]).await, 1);
+    let mail = app.mails_to(&email).into_iter().find(|m| m.contains("Marie replied")).unwrap();
+    assert!(mail.contains("lang=\"en\"") || mail.contains("lang=3D\"en\""), "the HTML part is in English");
+}
