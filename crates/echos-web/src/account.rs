@@ -145,7 +145,23 @@ fn password_message(page: &Page, e: PasswordError) -> String {
     t(page.locale, key, &[])
 }
 
-async fn hash(password: Password) -> Result<String, WebError> {
+/// Does `typed` match the account's password? Argon2 runs off the async threads.
+async fn password_matches(app: &AppState, account_id: uuid::Uuid, typed: &str) -> Result<bool, WebError> {
+    let stored = accounts::password_hash(app.db.platform(), account_id).await?;
+    verify(typed, stored).await
+}
+
+/// Checks a typed password against a stored hash (or, with none, spends the same work on a
+/// dummy): only the first `Password::MAX` characters are ever hashed.
+pub(crate) async fn verify(typed: &str, stored: Option<String>) -> Result<bool, WebError> {
+    let typed: String = typed.chars().take(Password::MAX).collect();
+    tokio::task::spawn_blocking(move || secrets::verify_password(&typed, stored.as_deref()))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))
+}
+
+/// Hashes a new password off the async threads.
+pub(crate) async fn hash(password: Password) -> Result<String, WebError> {
     Ok(tokio::task::spawn_blocking(move || secrets::hash_password(password.expose()))
         .await
         .map_err(|e| WebError::Internal(e.into()))??)
@@ -171,13 +187,7 @@ async fn edit_profile_form(
         Err(r) => return Ok(r.into_response()),
     };
     let Some(m) = viewer.member.as_ref() else { return Err(WebError::NotFound) };
-    let form = FormState::default()
-        .value("display_name", &m.display_name)
-        .value("kind", &m.kind)
-        .value("audience", m.audience.as_deref().unwrap_or_default())
-        .value("bio", &m.bio)
-        .value("website", m.website.as_deref().unwrap_or_default())
-        .value("location", m.location.as_deref().unwrap_or_default());
+    let form = profile_values(m);
     render_form(&app, "members/edit.html", StatusCode::OK, &page, &form, NoExtra {})
 }
 
@@ -336,11 +346,7 @@ async fn change_password(
             None
         }
     };
-    let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
-    let current = f.current_password.chars().take(Password::MAX).collect::<String>();
-    let current_ok = tokio::task::spawn_blocking(move || secrets::verify_password(&current, stored.as_deref()))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let current_ok = password_matches(&app, viewer.account_id, &f.current_password).await?;
     if !current_ok {
         form.field_error("current_password", t(page.locale, "members.errors.current_password", &[]));
     }
@@ -425,11 +431,7 @@ async fn delete_account(
             Saved::load(&app, &tenant, &viewer, None).await?,
         );
     }
-    let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
-    let typed = f.delete_password.chars().take(Password::MAX).collect::<String>();
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&typed, stored.as_deref()))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let ok = password_matches(&app, viewer.account_id, &f.delete_password).await?;
     if !ok {
         form.field_error("delete_password", t(page.locale, "members.errors.current_password", &[]));
         return render_form(
@@ -483,11 +485,7 @@ async fn change_email(
     if email.is_none() {
         form.field_error("new_email", t(page.locale, "auth.errors.email", &[]));
     }
-    let stored = accounts::password_hash(app.db.platform(), viewer.account_id).await?;
-    let typed = f.email_password.chars().take(Password::MAX).collect::<String>();
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&typed, stored.as_deref()))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let ok = password_matches(&app, viewer.account_id, &f.email_password).await?;
     if !ok {
         form.field_error("email_password", t(page.locale, "members.errors.current_password", &[]));
     }
@@ -608,13 +606,7 @@ async fn upload_avatar(
         }
     }
     let m = viewer.member.as_ref().ok_or(WebError::NotFound)?;
-    let mut form = FormState::default()
-        .value("display_name", &m.display_name)
-        .value("kind", &m.kind)
-        .value("audience", m.audience.as_deref().unwrap_or_default())
-        .value("bio", &m.bio)
-        .value("website", m.website.as_deref().unwrap_or_default())
-        .value("location", m.location.as_deref().unwrap_or_default());
+    let mut form = profile_values(m);
     if !csrf_ok(&headers, &csrf, &token) {
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
         return render_form(&app, "members/edit.html", StatusCode::FORBIDDEN, &page, &form, NoExtra {});
@@ -664,4 +656,15 @@ async fn upload_avatar(
         tracing::warn!(error = ?e, "deleting the previous avatar failed");
     }
     Ok(Redirect::to("/mon-espace/profil").into_response())
+}
+
+/// A member's profile as the edit form's values.
+fn profile_values(m: &echos_core::accounts::Member) -> FormState {
+    FormState::default()
+        .value("display_name", &m.display_name)
+        .value("kind", &m.kind)
+        .value("audience", m.audience.as_deref().unwrap_or_default())
+        .value("bio", &m.bio)
+        .value("website", m.website.as_deref().unwrap_or_default())
+        .value("location", m.location.as_deref().unwrap_or_default())
 }

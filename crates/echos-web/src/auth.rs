@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use axum_extra::extract::CookieJar;
 use echos_core::accounts::{self, Profile, SignUp};
-use echos_core::{TenantTx, secrets, sessions};
+use echos_core::{TenantTx, sessions};
 use echos_domain::member::{AUDIENCES, DisplayName, Email, MemberKind, Password, PasswordError};
 use serde::{Deserialize, Serialize};
 
@@ -155,9 +155,7 @@ async fn sign_up(
         return render_form(&app, "auth/sign_up.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, NoExtra {});
     };
     // Hashed whether or not the address is taken: both answers take the same time.
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(password.expose()))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))??;
+    let hash = crate::account::hash(password).await?;
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
     let outcome = accounts::sign_up(&mut tx, tenant.id, &email, &hash, &profile).await?;
     tx.commit().await?;
@@ -254,12 +252,8 @@ async fn sign_in(
         }
         _ => None,
     };
-    let password = f.password.chars().take(Password::MAX).collect::<String>();
-    let stored = account.as_ref().map(|(_, h)| h.clone());
     // Unknown e-mail and wrong password: the same work, the same words.
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, stored.as_deref()))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let ok = crate::account::verify(&f.password, account.as_ref().map(|(_, h)| h.clone())).await?;
     let Some((account_id, _)) = account.filter(|_| ok) else {
         form.error = Some(t(page.locale, "auth.errors.credentials", &[]));
         return render_form(&app, "auth/sign_in.html", StatusCode::UNAUTHORIZED, &page, &form, Next { next: &next });
