@@ -497,12 +497,6 @@ async fn change_email(
     Ok(Redirect::to("/mon-espace/compte?ok=email").into_response())
 }
 
-#[derive(Serialize)]
-struct Confirmed<'a> {
-    #[serde(flatten)]
-    page: &'a Page,
-    ok: bool,
-}
 
 async fn confirm_email(
     State(app): State<AppState>,
@@ -512,7 +506,7 @@ async fn confirm_email(
 ) -> Result<Response, WebError> {
     let ok = token.len() <= 100 && accounts::confirm_email_change(app.db.platform(), tenant.id, &token).await?;
     let status = if ok { StatusCode::OK } else { StatusCode::GONE };
-    Ok((status, Html(app.templates.render("auth/confirmed.html", Confirmed { page: &page, ok })?)).into_response())
+    Ok((status, Html(app.templates.render("auth/confirmed.html", crate::auth::Confirmed { page: &page, ok })?)).into_response())
 }
 
 /// The preferences form: the interface language, and which notifications also come by e-mail

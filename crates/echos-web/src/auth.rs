@@ -305,11 +305,12 @@ async fn sign_out(
     Ok((jar.add(gone), Redirect::to("/")).into_response())
 }
 
+/// The page after following a link sent by e-mail: it worked, or the link is dead.
 #[derive(Serialize)]
-struct Confirmed<'a> {
+pub(crate) struct Confirmed<'a> {
     #[serde(flatten)]
-    page: &'a Page,
-    ok: bool,
+    pub(crate) page: &'a Page,
+    pub(crate) ok: bool,
 }
 
 async fn confirm(
