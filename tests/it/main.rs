@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod articles;
 mod directory_cache;
 mod host_resolution;
 mod isolation;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod contributions;
 pub mod db;
 pub mod definitions;
 pub mod directory;
@@ -16,6 +17,7 @@ pub mod migrate;
 pub mod notifications;
 pub mod provision;
 pub mod secrets;
+pub mod seed;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;

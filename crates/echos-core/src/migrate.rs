@@ -46,6 +46,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(2, "tenant", "0002_members.sql"),
         migration!(3, "tenant", "0003_notifications.sql"),
         migration!(4, "tenant", "0004_member_avatars.sql"),
+        migration!(5, "tenant", "0005_contributions.sql"),
     ]
 }
 

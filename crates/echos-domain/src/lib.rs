@@ -2,6 +2,7 @@
 //! edge ("parse, don't validate") and carried as types that cannot hold a bad value.
 
 pub mod colour;
+pub mod contribution;
 pub mod host;
 pub mod locale;
 pub mod member;

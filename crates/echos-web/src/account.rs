@@ -168,7 +168,7 @@ pub(crate) async fn hash(password: Password) -> Result<String, WebError> {
 }
 
 /// The signed-in member of this region, or where to send the visitor instead.
-fn member_or_redirect(viewer: Option<Extension<Viewer>>, back: &str) -> Result<Viewer, Redirect> {
+pub(crate) fn member_or_redirect(viewer: Option<Extension<Viewer>>, back: &str) -> Result<Viewer, Redirect> {
     match viewer {
         Some(Extension(v)) if v.member.is_some() => Ok(v),
         Some(_) => Err(Redirect::to("/rejoindre")),
@@ -497,7 +497,6 @@ async fn change_email(
     Ok(Redirect::to("/mon-espace/compte?ok=email").into_response())
 }
 
-
 async fn confirm_email(
     State(app): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
@@ -506,7 +505,8 @@ async fn confirm_email(
 ) -> Result<Response, WebError> {
     let ok = token.len() <= 100 && accounts::confirm_email_change(app.db.platform(), tenant.id, &token).await?;
     let status = if ok { StatusCode::OK } else { StatusCode::GONE };
-    Ok((status, Html(app.templates.render("auth/confirmed.html", crate::auth::Confirmed { page: &page, ok })?)).into_response())
+    Ok((status, Html(app.templates.render("auth/confirmed.html", crate::auth::Confirmed { page: &page, ok })?))
+        .into_response())
 }
 
 /// The preferences form: the interface language, and which notifications also come by e-mail

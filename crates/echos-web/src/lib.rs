@@ -4,6 +4,7 @@
 rust_i18n::i18n!("locales", fallback = "fr");
 
 pub mod account;
+pub mod articles;
 pub mod assets;
 pub mod auth;
 pub mod error;

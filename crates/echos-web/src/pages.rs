@@ -12,6 +12,7 @@ use echos_domain::Locale;
 use echos_domain::colour::Rgb;
 use serde::{Deserialize, Serialize};
 
+use crate::articles::ArticleView;
 use crate::error::WebError;
 use crate::i18n::LANG_COOKIE;
 use crate::site::{Page, Site};
@@ -35,11 +36,23 @@ async fn home(
     match site {
         Site::Platform => platform_home(&app, &headers, page).await,
         Site::Region(tenant) => {
-            let settings = app.db.with_tenant(&tenant, |tx| Box::pin(settings::all(tx))).await?;
+            // One transaction for everything the page reads.
+            let (settings, latest) = app
+                .db
+                .with_tenant(&tenant, |tx| {
+                    Box::pin(async move {
+                        let settings = settings::all(tx).await?;
+                        let latest = echos_core::contributions::published(tx, None, 4, 0).await?;
+                        Ok((settings, latest))
+                    })
+                })
+                .await?;
             let welcome = settings.get("home.welcome").and_then(|v| v.as_str()).map(str::to_owned);
+            let latest_articles = latest.into_iter().map(|a| ArticleView::of(a, &page, None)).collect();
             let ctx = RegionHome {
                 page: &page,
                 region: RegionView { name: &tenant.name, tagline: &tenant.tagline, slug: &tenant.slug, welcome },
+                latest_articles,
             };
             Ok(Html(app.templates.render("region/home.html", ctx)?).into_response())
         }
@@ -51,6 +64,7 @@ struct RegionHome<'a> {
     #[serde(flatten)]
     page: &'a Page,
     region: RegionView<'a>,
+    latest_articles: Vec<ArticleView>,
 }
 
 #[derive(Serialize)]

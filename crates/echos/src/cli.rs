@@ -143,6 +143,14 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             }
             provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
             sync(&db, &config, &domain, &config.paths.tenants_dir.clone()).await?;
+            for t in tenants::list(db.platform(), None).await.map_err(sentence)? {
+                if let Some(seed) = echos_core::seed::read(&config.paths.tenants_dir, &t.slug).map_err(sentence)? {
+                    let n = echos_core::seed::apply(&db, &t, &seed).await.map_err(sentence)?;
+                    if n > 0 {
+                        println!("{}: {n} demo article(s) published", t.slug);
+                    }
+                }
+            }
             let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
             println!("\nThe demo is ready:");
             println!("  platform  http://{domain}{port}/");

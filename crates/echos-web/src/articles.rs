@@ -1,0 +1,434 @@
+//! Articles: the list (by tag, paginated), the page (OpenGraph, JSON-LD), writing, editing and
+//! deleting. Authors edit their own; the region's admins edit any. Another region's article is
+//! simply not there (404).
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use echos_core::contributions::{self, Article, Draft};
+use echos_core::{Tenant, TenantTx};
+use echos_domain::contribution as parse;
+use serde::{Deserialize, Serialize};
+
+use crate::account::member_or_redirect;
+use crate::error::WebError;
+use crate::forms::FormState;
+use crate::i18n::t;
+use crate::links::region_url;
+use crate::members::long_date;
+use crate::session::{CsrfToken, Viewer, csrf_ok};
+use crate::site::{CurrentTenant, Page};
+use crate::state::AppState;
+
+const PER_PAGE: i64 = 12;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/articles", get(list_articles).post(create_article))
+        .route("/articles/nouveau", get(new_article_form))
+        .route("/articles/{id_slug}", get(show_article))
+        .route("/articles/{id}/modifier", get(edit_article_form).post(update_article))
+        .route("/articles/{id}/supprimer", post(delete_article))
+        .layer(DefaultBodyLimit::max(256 * 1024))
+}
+
+/// An article as pages show it.
+#[derive(Serialize)]
+pub struct ArticleView {
+    id: i64,
+    url: String,
+    url_edit: String,
+    url_delete: String,
+    title: String,
+    summary: String,
+    body_html: String,
+    tags: Vec<String>,
+    author: AuthorView,
+    published: Option<String>,
+    updated: Option<String>,
+    status: String,
+    can_edit: bool,
+}
+
+#[derive(Serialize)]
+struct AuthorView {
+    display_name: String,
+    handle: String,
+    avatar_url: Option<String>,
+}
+
+impl ArticleView {
+    pub fn of(a: Article, page: &Page, viewer: Option<&Viewer>) -> Self {
+        let url = format!("/articles/{}-{}", a.id, a.slug);
+        let can_edit = viewer.and_then(|v| v.member.as_ref()).is_some_and(|m| m.id == a.author_id || m.role == "admin");
+        Self {
+            url_edit: format!("/articles/{}/modifier", a.id),
+            url_delete: format!("/articles/{}/supprimer", a.id),
+            url,
+            id: a.id,
+            title: a.title,
+            summary: a.summary,
+            body_html: a.body_html,
+            tags: a.tags,
+            author: AuthorView {
+                display_name: a.author_name,
+                handle: a.author_handle,
+                avatar_url: a.author_avatar.map(|k| format!("/media/{k}")),
+            },
+            published: a.published_at.map(|d| long_date(d.date(), page.locale)),
+            updated: a
+                .published_at
+                .filter(|p| a.updated_at - *p > time::Duration::minutes(5))
+                .map(|_| long_date(a.updated_at.date(), page.locale)),
+            status: a.status,
+            can_edit,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    tag: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+    articles: Vec<ArticleView>,
+    tag: Option<String>,
+    page_number: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+async fn list_articles(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    // Unknown or malformed filters are refused, never guessed at.
+    let tag = match q.tag.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(parse::tag(raw).ok_or(WebError::BadRequest)?),
+    };
+    let number: i64 = match q.page.as_deref() {
+        None | Some("") => 1,
+        Some(p) => p.parse().ok().filter(|n| (1..=10_000).contains(n)).ok_or(WebError::BadRequest)?,
+    };
+    let offset = (number - 1) * PER_PAGE;
+    let tag_for_query = tag.clone();
+    let mut list = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            let tag = tag_for_query.clone();
+            Box::pin(async move { contributions::published(tx, tag.as_deref(), PER_PAGE + 1, offset).await })
+        })
+        .await?;
+    let has_next = list.len() as i64 > PER_PAGE;
+    list.truncate(PER_PAGE as usize);
+    let viewer = viewer.as_ref().map(|v| &v.0);
+    let query = |n: i64| {
+        let mut q = format!("/articles?page={n}");
+        if let Some(t) = &tag {
+            q.push_str(&format!("&tag={}", urlencode(t)));
+        }
+        q
+    };
+    let ctx = ListPage {
+        page: &page,
+        section: "articles",
+        articles: list.into_iter().map(|a| ArticleView::of(a, &page, viewer)).collect(),
+        prev_url: (number > 1).then(|| query(number - 1)),
+        next_url: has_next.then(|| query(number + 1)),
+        page_number: number,
+        tag,
+    };
+    Ok(Html(app.templates.render("articles/list.html", ctx)?).into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ShowPage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+    article: ArticleView,
+    og: OpenGraph,
+    json_ld: String,
+}
+
+#[derive(Serialize)]
+struct OpenGraph {
+    title: String,
+    description: String,
+    url: String,
+    image: Option<String>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// `/articles/12-le-titre`: the id decides; a wrong or missing slug redirects to the right one.
+async fn show_article(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+    Path(id_slug): Path<String>,
+) -> Result<Response, WebError> {
+    let (id_part, slug) = id_slug.split_once('-').unwrap_or((id_slug.as_str(), ""));
+    let id: i64 = id_part.parse().map_err(|_| WebError::NotFound)?;
+    let article =
+        app.db.with_tenant(&tenant, |tx| Box::pin(contributions::get(tx, id))).await?.ok_or(WebError::NotFound)?;
+    let viewer = viewer.as_ref().map(|v| &v.0);
+    let is_author = viewer.and_then(|v| v.member.as_ref()).is_some_and(|m| m.id == article.author_id);
+    if article.status != "published" && !is_author {
+        return Err(WebError::NotFound);
+    }
+    if slug != article.slug {
+        return Ok(Redirect::permanent(&format!("/articles/{}-{}", article.id, article.slug)).into_response());
+    }
+    let absolute = region_url(&app.config, &tenant, &format!("/articles/{}-{}", article.id, article.slug));
+    let description = if article.summary.is_empty() { article.title.clone() } else { article.summary.clone() };
+    let json_ld = script_safe_json(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": description,
+        "url": absolute,
+        "author": { "@type": "Person", "name": article.author_name,
+                    "url": region_url(&app.config, &tenant, &format!("/membres/{}", article.author_handle)) },
+        "datePublished": article.published_at.and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok()),
+        "keywords": article.tags.join(", "),
+        "publisher": { "@type": "Organization", "name": tenant.name },
+    }));
+    let og = OpenGraph { title: article.title.clone(), description, url: absolute, image: None, kind: "article" };
+    let view = ArticleView::of(article, &page, viewer);
+    Ok(Html(
+        app.templates
+            .render("articles/show.html", ShowPage { page: &page, section: "articles", article: view, og, json_ld })?,
+    )
+    .into_response())
+}
+
+/// JSON that cannot close the `<script>` it sits in.
+fn script_safe_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+#[derive(Serialize)]
+struct FormCtx<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+    form: &'a FormState,
+    action: String,
+    editing: bool,
+}
+
+fn render_form(
+    app: &AppState,
+    status: StatusCode,
+    page: &Page,
+    form: &FormState,
+    action: String,
+    editing: bool,
+) -> Result<Response, WebError> {
+    let html =
+        app.templates.render("articles/form.html", FormCtx { page, section: "articles", form, action, editing })?;
+    Ok((status, Html(html)).into_response())
+}
+
+async fn new_article_form(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    if let Err(r) = member_or_redirect(viewer, "/articles/nouveau") {
+        return Ok(r.into_response());
+    }
+    render_form(&app, StatusCode::OK, &page, &FormState::default(), "/articles".into(), false)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ArticleForm {
+    title: String,
+    summary: String,
+    body: String,
+    tags: String,
+    status: String,
+    csrf_token: String,
+}
+
+impl ArticleForm {
+    fn keep(&self) -> FormState {
+        FormState::default()
+            .value("title", &self.title)
+            .value("summary", &self.summary)
+            .value("body", &self.body)
+            .value("tags", &self.tags)
+    }
+
+    fn parse(&self, page: &Page, form: &mut FormState) -> Option<Draft> {
+        let title = parse::title(&self.title);
+        if title.is_none() {
+            form.field_error("title", t(page.locale, "articles.errors.title", &[]));
+        }
+        let summary = parse::summary(&self.summary);
+        if summary.is_none() {
+            form.field_error("summary", t(page.locale, "articles.errors.summary", &[]));
+        }
+        let body = parse::body(&self.body);
+        if body.is_none() {
+            form.field_error("body", t(page.locale, "articles.errors.body", &[]));
+        }
+        let tags = parse::tags(&self.tags);
+        if tags.is_none() {
+            form.field_error("tags", t(page.locale, "articles.errors.tags", &[]));
+        }
+        Some(Draft { title: title?, summary: summary?, body_md: body?, tags: tags?, publish: self.status != "draft" })
+    }
+}
+
+async fn create_article(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Form(f): Form<ArticleForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/articles/nouveau") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let mut form = f.keep();
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, StatusCode::FORBIDDEN, &page, &form, "/articles".into(), false);
+    }
+    let Some(draft) = f.parse(&page, &mut form) else {
+        return render_form(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form, "/articles".into(), false);
+    };
+    let author = viewer.member.as_ref().map_or(0, |m| m.id);
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    let id = contributions::create(&mut tx, author, &draft).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/articles/{id}-{}", parse::slug(&draft.title))).into_response())
+}
+
+/// The article, if this viewer may change it: 404 when it is not there, 403 when it is someone
+/// else's (and the viewer not an admin of the region).
+async fn editable(app: &AppState, tenant: &Tenant, viewer: &Viewer, id: i64) -> Result<Article, WebError> {
+    let article =
+        app.db.with_tenant(tenant, |tx| Box::pin(contributions::get(tx, id))).await?.ok_or(WebError::NotFound)?;
+    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    if me.id != article.author_id && me.role != "admin" {
+        return Err(if article.status == "published" { WebError::Forbidden } else { WebError::NotFound });
+    }
+    Ok(article)
+}
+
+async fn edit_article_form(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, &format!("/articles/{id}/modifier")) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let a = editable(&app, &tenant, &viewer, id).await?;
+    let form = FormState::default()
+        .value("title", &a.title)
+        .value("summary", &a.summary)
+        .value("body", &a.body_md)
+        .value("tags", &a.tags.join(", "));
+    render_form(&app, StatusCode::OK, &page, &form, format!("/articles/{id}/modifier"), true)
+}
+
+async fn update_article(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+    Form(f): Form<ArticleForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, &format!("/articles/{id}/modifier")) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        let mut form = f.keep();
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_form(&app, StatusCode::FORBIDDEN, &page, &form, format!("/articles/{id}/modifier"), true);
+    }
+    editable(&app, &tenant, &viewer, id).await?;
+    let mut form = f.keep();
+    let Some(draft) = f.parse(&page, &mut form) else {
+        return render_form(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page,
+            &form,
+            format!("/articles/{id}/modifier"),
+            true,
+        );
+    };
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    contributions::update(&mut tx, id, &draft).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/articles/{id}-{}", parse::slug(&draft.title))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn delete_article(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/articles") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    editable(&app, &tenant, &viewer, id).await?;
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    contributions::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/articles").into_response())
+}
