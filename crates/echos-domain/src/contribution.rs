@@ -41,7 +41,7 @@ pub fn tags(input: &str) -> Option<Vec<String>> {
 
 /// A URL slug from a title: `La Lune, enfin !` → `la-lune-enfin`.
 pub fn slug(title: &str) -> String {
-    crate::member::DisplayName::parse(title).map_or_else(|| "contribution".into(), |d| d.handle_base())
+    crate::member::slugify(title, 80).unwrap_or_else(|| "contribution".into())
 }
 
 fn collapse(s: &str) -> String {
@@ -75,5 +75,7 @@ mod tests {
     fn slugs_read_well() {
         assert_eq!(slug("La Lune, enfin !"), "la-lune-enfin");
         assert_eq!(slug("Éclipse à Grenoble"), "eclipse-a-grenoble");
+        let long = slug("Fête de la science : quarante laboratoires ouvrent leurs portes au public pendant dix jours");
+        assert!(long.len() <= 80 && !long.ends_with('-') && long.ends_with("pendant"), "{long}");
     }
 }

@@ -93,20 +93,31 @@ impl DisplayName {
     /// A URL-friendly handle: `Marie Curie` → `marie-curie`, accents folded; `membre` if nothing
     /// is left. Uniqueness within a region is the caller's job.
     pub fn handle_base(&self) -> String {
-        let mut out = String::new();
-        for c in self.0.chars().flat_map(fold) {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
-            } else if !out.ends_with('-') && !out.is_empty() {
-                out.push('-');
-            }
-        }
-        let mut h: String = out.trim_matches('-').chars().take(40).collect();
-        while h.ends_with('-') {
-            h.pop();
-        }
-        if h.len() < 2 { "membre".into() } else { h }
+        slugify(&self.0, 40).unwrap_or_else(|| "membre".into())
     }
+}
+
+/// Lower-case ASCII words joined by hyphens, accents folded, cut at a word boundary to at most
+/// `max` characters; `None` when fewer than two characters are left.
+pub fn slugify(text: &str, max: usize) -> Option<String> {
+    let mut out = String::new();
+    for c in text.chars().flat_map(fold) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut slug = out.trim_matches('-').to_owned();
+    if slug.len() > max {
+        // ASCII only by now, so any index is a character boundary.
+        let cut = slug[..=max].rfind('-').unwrap_or(max);
+        slug.truncate(cut);
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    (slug.len() >= 2).then_some(slug)
 }
 
 fn fold(c: char) -> Vec<char> {
