@@ -157,6 +157,8 @@ async fn drafts_are_seen_by_their_author_only() {
     assert_eq!(app.get_as(&a.host, &url, &mut w).await.status, StatusCode::OK);
     assert_eq!(app.get(&a.host, &url).await.status, StatusCode::NOT_FOUND);
     assert!(!app.get(&a.host, "/articles").await.body.contains("Pas encore"));
+    let space = app.get_as(&a.host, "/mon-espace", &mut w).await;
+    assert!(space.body.contains("Pas encore"), "my drafts list it");
 }
 
 #[tokio::test]

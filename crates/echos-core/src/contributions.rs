@@ -173,3 +173,30 @@ pub async fn published(
     .await
     .context("listing articles")
 }
+
+/// A member's own articles with this status (`published` or `draft`), newest first.
+pub async fn by_author(
+    tx: &mut TenantTx<'_>,
+    author_id: i64,
+    status: &str,
+    limit: i64,
+) -> Result<Vec<Article>, CoreError> {
+    sqlx::query_as!(
+        Article,
+        r#"SELECT c.id, c.slug, c.title, c.summary, '' AS "body_md!", '' AS "body_html!", c.status, c.author_id,
+                  m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
+                  coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
+                                  WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS "tags!",
+                  c.published_at, c.updated_at
+             FROM contributions c JOIN members m ON m.id = c.author_id
+            WHERE c.author_id = $1 AND c.kind = 'article' AND c.status = $2
+            ORDER BY c.updated_at DESC, c.id DESC
+            LIMIT $3"#,
+        author_id,
+        status,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing a member's articles")
+}

@@ -5,10 +5,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use echos_core::accounts::{self, Member};
-use echos_core::{TenantTx, notifications};
+use echos_core::{TenantTx, contributions, notifications};
 use echos_domain::Locale;
 use serde::Serialize;
 
+use crate::articles::ArticleView;
 use crate::error::WebError;
 use crate::session::{CsrfToken, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
@@ -83,9 +84,18 @@ async fn show_member(
     Ok(Html(app.templates.render("members/profile.html", MemberPage { page: &page, member: view })?).into_response())
 }
 
+#[derive(Serialize)]
+struct SpacePage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    member: MemberView<'a>,
+    publications: Vec<ArticleView>,
+    drafts: Vec<ArticleView>,
+}
+
 async fn my_space(
     State(app): State<AppState>,
-    _t: CurrentTenant,
+    CurrentTenant(tenant): CurrentTenant,
     page: Page,
     viewer: Option<Extension<Viewer>>,
 ) -> Result<Response, WebError> {
@@ -93,8 +103,25 @@ async fn my_space(
         return Ok(Redirect::to("/connexion?next=/mon-espace").into_response());
     };
     let Some(member) = viewer.member.as_ref() else { return Ok(Redirect::to("/rejoindre").into_response()) };
+    let member_id = member.id;
+    let (published, drafts) = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            Box::pin(async move {
+                let published = contributions::by_author(tx, member_id, "published", 20).await?;
+                let drafts = contributions::by_author(tx, member_id, "draft", 20).await?;
+                Ok((published, drafts))
+            })
+        })
+        .await?;
     let view = MemberView::of(member, page.locale, Some(&viewer));
-    Ok(Html(app.templates.render("members/my_space.html", MemberPage { page: &page, member: view })?).into_response())
+    let ctx = SpacePage {
+        page: &page,
+        member: view,
+        publications: published.into_iter().map(|a| ArticleView::of(a, &page, Some(&viewer))).collect(),
+        drafts: drafts.into_iter().map(|a| ArticleView::of(a, &page, Some(&viewer))).collect(),
+    };
+    Ok(Html(app.templates.render("members/my_space.html", ctx)?).into_response())
 }
 
 /// `28 novembre 2026`, `28 November 2026`, `28 de novembre de 2026`.
