@@ -9,7 +9,7 @@ ADMIN=${ECHOS_BROWSER_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export DATABASE_URL=${ADMIN%/*}/echosciences_browser
 export ECHOS_PLATFORM__DOMAIN=localhost ECHOS_TELEMETRY__LOG=warn ECHOS_TENANCY__SPARES=1
 WORK=$(mktemp -d)
-export ECHOS_MAIL__OUTBOX_DIR=$WORK/outbox SHOTS_DIR=${SHOTS_DIR:-$WORK/shots}
+export ECHOS_MAIL__OUTBOX_DIR=$WORK/outbox ECHOS_MEDIA__DIR=$WORK/media SHOTS_DIR=${SHOTS_DIR:-$WORK/shots}
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export ECHOS_PLATFORM__PUBLIC_PORT=$PORT ECHOS_BASE_PORT=$PORT
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
