@@ -59,6 +59,12 @@ cat > "$WORK/page.sql" <<SQL
 BEGIN;
 SELECT set_config('search_path', '"tenant_b' || :n || '"', true);
 SELECT key, value FROM settings ORDER BY key;
+SELECT c.id, c.slug, c.title, c.summary, c.status, c.author_id, m.display_name, m.handle, m.avatar_key,
+       coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
+                       WHERE ct.contribution_id = c.id ORDER BY t.name), '{}'), c.published_at, c.updated_at
+  FROM contributions c JOIN members m ON m.id = c.author_id
+ WHERE c.kind = 'article' AND c.status = 'published'
+ ORDER BY c.published_at DESC, c.id DESC LIMIT 4 OFFSET 0;
 COMMIT;
 SQL
 echo "pgbench, page queries:    $(pgbench -n -M prepared -c "$CONNS" -j 2 -T "${DURATION%s}" -f "$WORK/page.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/{tps=$3} /latency average/{avg=$4} END{printf "%.0f tps, avg %s ms", tps, avg}')"
