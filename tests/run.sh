@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test, from a fresh machine: installs what the tests talk to (a local S3-compatible server,
+# an SMTP server, Debian's chromium and playwright-core), starts PostgreSQL if it is not running,
+# then runs the Rust tests and the browser tests. Safe to rerun: what is there is not installed
+# again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
+
+step "PostgreSQL"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+step "test tools"
+command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
+python3 -c "import aiosmtpd" 2>/dev/null || pip install -q aiosmtpd
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+
+step "tests"
+cargo nextest run --workspace
+
+step "browser tests"
+cargo build -q -p echos
+tests/browser/run.sh
