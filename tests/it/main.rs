@@ -3,6 +3,7 @@
 
 mod accounts;
 mod articles;
+mod comments;
 mod directory_cache;
 mod host_resolution;
 mod isolation;

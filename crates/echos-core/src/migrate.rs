@@ -47,6 +47,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(3, "tenant", "0003_notifications.sql"),
         migration!(4, "tenant", "0004_member_avatars.sql"),
         migration!(5, "tenant", "0005_contributions.sql"),
+        migration!(6, "tenant", "0006_comments.sql"),
     ]
 }
 

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use echos_core::comments;
 use echos_core::contributions::{self, Article, Draft};
 use echos_core::{Tenant, TenantTx};
 use echos_domain::contribution as parse;
@@ -31,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/articles/{id_slug}", get(show_article))
         .route("/articles/{id}/modifier", get(edit_article_form).post(update_article))
         .route("/articles/{id}/supprimer", post(delete_article))
+        .route("/articles/{id}/commentaires", post(add_comment))
+        .route("/commentaires/{id}/supprimer", post(delete_comment))
         .layer(DefaultBodyLimit::max(256 * 1024))
 }
 
@@ -171,6 +174,22 @@ struct ShowPage<'a> {
     article: ArticleView,
     og: OpenGraph,
     json_ld: String,
+    comments: Vec<CommentView>,
+    comment_count: usize,
+    comment_form: &'a FormState,
+    comment_action: String,
+}
+
+#[derive(Serialize)]
+struct CommentView {
+    id: i64,
+    parent_id: Option<i64>,
+    body_html: String,
+    author: AuthorView,
+    when: String,
+    deleted: bool,
+    can_delete: bool,
+    delete_url: String,
 }
 
 #[derive(Serialize)]
@@ -193,9 +212,10 @@ async fn show_article(
 ) -> Result<Response, WebError> {
     let (id_part, slug) = id_slug.split_once('-').unwrap_or((id_slug.as_str(), ""));
     let id: i64 = id_part.parse().map_err(|_| WebError::NotFound)?;
-    let article =
-        app.db.with_tenant(&tenant, |tx| Box::pin(contributions::get(tx, id))).await?.ok_or(WebError::NotFound)?;
     let viewer = viewer.as_ref().map(|v| &v.0);
+    let Some(article) = app.db.with_tenant(&tenant, |tx| Box::pin(contributions::get(tx, id))).await? else {
+        return Err(WebError::NotFound);
+    };
     let is_author = viewer.and_then(|v| v.member.as_ref()).is_some_and(|m| m.id == article.author_id);
     if article.status != "published" && !is_author {
         return Err(WebError::NotFound);
@@ -203,7 +223,41 @@ async fn show_article(
     if slug != article.slug {
         return Ok(Redirect::permanent(&format!("/articles/{}-{}", article.id, article.slug)).into_response());
     }
-    let absolute = region_url(&app.config, &tenant, &format!("/articles/{}-{}", article.id, article.slug));
+    render_article(&app, &tenant, &page, viewer, article, &FormState::default(), StatusCode::OK).await
+}
+
+/// The article page, with its comments and the comment form (as typed, after a refusal).
+async fn render_article(
+    app: &AppState,
+    tenant: &Tenant,
+    page: &Page,
+    viewer: Option<&Viewer>,
+    article: Article,
+    comment_form: &FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let id = article.id;
+    let list = app.db.with_tenant(tenant, |tx| Box::pin(comments::list(tx, id))).await?;
+    let me = viewer.and_then(|v| v.member.as_ref());
+    let comment_count = list.iter().filter(|c| !c.deleted).count();
+    let comments = list
+        .into_iter()
+        .map(|c| CommentView {
+            can_delete: !c.deleted && me.is_some_and(|m| m.id == c.author_id || m.role == "admin"),
+            delete_url: format!("/commentaires/{}/supprimer", c.id),
+            when: long_date(c.created_at.date(), page.locale),
+            author: AuthorView {
+                display_name: c.author_name,
+                handle: c.author_handle,
+                avatar_url: c.author_avatar.map(|k| format!("/media/{k}")),
+            },
+            id: c.id,
+            parent_id: c.parent_id,
+            body_html: c.body_html,
+            deleted: c.deleted,
+        })
+        .collect();
+    let absolute = region_url(&app.config, tenant, &format!("/articles/{}-{}", article.id, article.slug));
     let description = if article.summary.is_empty() { article.title.clone() } else { article.summary.clone() };
     let json_ld = script_safe_json(&serde_json::json!({
         "@context": "https://schema.org",
@@ -212,18 +266,112 @@ async fn show_article(
         "description": description,
         "url": absolute,
         "author": { "@type": "Person", "name": article.author_name,
-                    "url": region_url(&app.config, &tenant, &format!("/membres/{}", article.author_handle)) },
+                    "url": region_url(&app.config, tenant, &format!("/membres/{}", article.author_handle)) },
         "datePublished": article.published_at.and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok()),
         "keywords": article.tags.join(", "),
+        "commentCount": comment_count,
         "publisher": { "@type": "Organization", "name": tenant.name },
     }));
     let og = OpenGraph { title: article.title.clone(), description, url: absolute, image: None, kind: "article" };
-    let view = ArticleView::of(article, &page, viewer);
-    Ok(Html(
-        app.templates
-            .render("articles/show.html", ShowPage { page: &page, section: "articles", article: view, og, json_ld })?,
-    )
-    .into_response())
+    let comment_action = format!("/articles/{}/commentaires", article.id);
+    let view = ArticleView::of(article, page, viewer);
+    let ctx = ShowPage {
+        page,
+        section: "articles",
+        article: view,
+        og,
+        json_ld,
+        comments,
+        comment_count,
+        comment_form,
+        comment_action,
+    };
+    Ok((status, Html(app.templates.render("articles/show.html", ctx)?)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CommentForm {
+    body: String,
+    parent_id: String,
+    csrf_token: String,
+}
+
+async fn add_comment(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, &format!("/articles/{id}")) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let article = app
+        .db
+        .with_tenant(&tenant, |tx| Box::pin(contributions::get(tx, id)))
+        .await?
+        .filter(|a| a.status == "published")
+        .ok_or(WebError::NotFound)?;
+    let mut form = FormState::default().value("body", &f.body).value("parent_id", &f.parent_id);
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_article(&app, &tenant, &page, Some(&viewer), article, &form, StatusCode::FORBIDDEN).await;
+    }
+    let parent = match f.parent_id.as_str() {
+        "" => None,
+        p => Some(p.parse::<i64>().map_err(|_| WebError::BadRequest)?),
+    };
+    let Some(body) = comments::parse_body(&f.body) else {
+        form.field_error("body", t(page.locale, "comments.errors.body", &[]));
+        return render_article(&app, &tenant, &page, Some(&viewer), article, &form, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    };
+    let author = viewer.member.as_ref().map_or(0, |m| m.id);
+    let link = format!("/articles/{}-{}", article.id, article.slug);
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    match comments::add(&mut tx, tenant.id, id, author, parent, &body, &link).await? {
+        Ok(comment) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("{link}#commentaire-{comment}")).into_response())
+        }
+        Err(comments::AddError::BadParent) => {
+            tx.rollback().await?;
+            form.field_error("parent_id", t(page.locale, "comments.errors.parent", &[]));
+            render_article(&app, &tenant, &page, Some(&viewer), article, &form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+async fn delete_comment(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, "/articles") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    let (article, author) = comments::owner(&mut tx, id).await?.ok_or(WebError::NotFound)?;
+    if author != me.id && me.role != "admin" {
+        return Err(WebError::Forbidden);
+    }
+    comments::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/articles/{article}")).into_response())
 }
 
 /// JSON that cannot close the `<script>` it sits in.

@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "macros/forms.html",
     "macros/members.html",
     "macros/articles.html",
+    "macros/comments.html",
     "errors/error.html",
     "platform/home.html",
     "region/home.html",
