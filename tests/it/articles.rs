@@ -176,3 +176,27 @@ async fn unknown_filter_values_are_refused_not_guessed() {
     }
     assert_eq!(app.get(&a.host, "/articles?page=2").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_member_likes_once_and_can_take_it_back() {
+    let app = TestApp::new().await;
+    let (a, b) = (app.tenant().await, app.tenant().await);
+    let mut author = writer(&app, &a, "Autrice").await;
+    let url = location(
+        &write(&app, &a, &mut author, &[("title", "Aimable"), ("body", "texte"), ("status", "published")]).await,
+    );
+    let id = url.trim_start_matches("/articles/").split('-').next().unwrap().to_owned();
+    let mut fan = writer(&app, &a, "Fan").await;
+    let liked = app.post_form(&a.host, &format!("/articles/{id}/jaime"), &[], &mut fan).await;
+    assert_eq!(liked.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&a.host, &url, &mut fan).await;
+    assert!(page.body.contains("1 personne aime cet article"));
+    assert!(page.body.contains("aria-pressed=\"true\""));
+    app.post_form(&a.host, &format!("/articles/{id}/jaime"), &[], &mut fan).await;
+    assert!(app.get(&a.host, &url).await.body.contains("0 personnes aiment cet article"), "taken back");
+    let forged = app.post_form(&a.host, &format!("/articles/{id}/jaime"), &[("csrf_token", "forged")], &mut fan).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let mut elsewhere = writer(&app, &b, "Ailleurs").await;
+    let other_region = app.post_form(&b.host, &format!("/articles/{id}/jaime"), &[], &mut elsewhere).await;
+    assert_eq!(other_region.status, StatusCode::NOT_FOUND);
+}

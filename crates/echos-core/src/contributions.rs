@@ -200,3 +200,48 @@ pub async fn by_author(
     .await
     .context("listing a member's articles")
 }
+
+/// How many members like a contribution, and whether this one does.
+pub async fn likes(tx: &mut TenantTx<'_>, id: i64, member_id: Option<i64>) -> Result<(i64, bool), CoreError> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "count!", coalesce(bool_or(member_id = $2), false) AS "mine!"
+             FROM likes WHERE contribution_id = $1"#,
+        id,
+        member_id
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .context("counting likes")?;
+    Ok((row.count, row.mine))
+}
+
+/// Likes a published contribution, or takes the like back; one per member. Returns whether it
+/// is now liked.
+pub async fn toggle_like(tx: &mut TenantTx<'_>, id: i64, member_id: i64) -> Result<bool, CoreError> {
+    let published: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM contributions WHERE id = $1 AND status = 'published') AS "p!""#,
+        id
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .context("finding what is liked")?;
+    if !published {
+        return Err(CoreError::NotFound);
+    }
+    let removed = sqlx::query!("DELETE FROM likes WHERE contribution_id = $1 AND member_id = $2", id, member_id)
+        .execute(&mut **tx)
+        .await
+        .context("taking a like back")?;
+    if removed.rows_affected() > 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "INSERT INTO likes (contribution_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        id,
+        member_id
+    )
+    .execute(&mut **tx)
+    .await
+    .context("liking")?;
+    Ok(true)
+}

@@ -48,6 +48,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(4, "tenant", "0004_member_avatars.sql"),
         migration!(5, "tenant", "0005_contributions.sql"),
         migration!(6, "tenant", "0006_comments.sql"),
+        migration!(7, "tenant", "0007_likes.sql"),
     ]
 }
 

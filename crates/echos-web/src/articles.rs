@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/articles/{id}/modifier", get(edit_article_form).post(update_article))
         .route("/articles/{id}/supprimer", post(delete_article))
         .route("/articles/{id}/commentaires", post(add_comment))
+        .route("/articles/{id}/jaime", post(toggle_like))
         .route("/commentaires/{id}/supprimer", post(delete_comment))
         .layer(DefaultBodyLimit::max(256 * 1024))
 }
@@ -178,6 +179,14 @@ struct ShowPage<'a> {
     comment_count: usize,
     comment_form: &'a FormState,
     comment_action: String,
+    likes: Likes,
+}
+
+#[derive(Serialize)]
+struct Likes {
+    count: i64,
+    mine: bool,
+    action: String,
 }
 
 #[derive(Serialize)]
@@ -237,8 +246,18 @@ async fn render_article(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let id = article.id;
-    let list = app.db.with_tenant(tenant, |tx| Box::pin(comments::list(tx, id))).await?;
     let me = viewer.and_then(|v| v.member.as_ref());
+    let me_id = me.map(|m| m.id);
+    let (list, (like_count, liked)) = app
+        .db
+        .with_tenant(tenant, |tx| {
+            Box::pin(async move {
+                let list = comments::list(tx, id).await?;
+                let likes = contributions::likes(tx, id, me_id).await?;
+                Ok((list, likes))
+            })
+        })
+        .await?;
     let comment_count = list.iter().filter(|c| !c.deleted).count();
     let comments = list
         .into_iter()
@@ -285,6 +304,7 @@ async fn render_article(
         comment_count,
         comment_form,
         comment_action,
+        likes: Likes { count: like_count, mine: liked, action: format!("/articles/{id}/jaime") },
     };
     Ok((status, Html(app.templates.render("articles/show.html", ctx)?)).into_response())
 }
@@ -579,4 +599,28 @@ async fn delete_article(
     contributions::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Redirect::to("/articles").into_response())
+}
+
+/// "J'aime", or taking it back.
+async fn toggle_like(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, &format!("/articles/{id}")) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let me = viewer.member.as_ref().map_or(0, |m| m.id);
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    contributions::toggle_like(&mut tx, id, me).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/articles/{id}#jaime")).into_response())
 }
