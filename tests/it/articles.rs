@@ -200,3 +200,51 @@ async fn a_member_likes_once_and_can_take_it_back() {
     let other_region = app.post_form(&b.host, &format!("/articles/{id}/jaime"), &[], &mut elsewhere).await;
     assert_eq!(other_region.status, StatusCode::NOT_FOUND);
 }
+
+/// Parses a feed with Python's `feedparser` (a real, strict-enough parser); returns the titles.
+fn parse_feed(xml: &str) -> Vec<String> {
+    let path = std::env::temp_dir().join(format!("echos-feed-{}.xml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, xml).unwrap();
+    let script = r#"
+import sys, feedparser
+d = feedparser.parse(sys.argv[1])
+assert not d.bozo, d.bozo_exception
+assert d.version == 'atom10', d.version
+for e in d.entries:
+    print(e.title)
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 with feedparser (pip install feedparser)");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "feedparser refused the feed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn the_atom_feeds_parse_and_follow_the_tag() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut w = writer(&app, &a, "Flux").await;
+    write(
+        &app,
+        &a,
+        &mut w,
+        &[("title", "Étoiles & <comètes>"), ("body", "texte"), ("tags", "ciel"), ("status", "published")],
+    )
+    .await;
+    write(&app, &a, &mut w, &[("title", "Volcans"), ("body", "texte"), ("tags", "terre"), ("status", "published")])
+        .await;
+    write(&app, &a, &mut w, &[("title", "Brouillon secret"), ("body", "texte"), ("status", "draft")]).await;
+    let feed = app.get(&a.host, "/articles.atom").await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert_eq!(feed.header("content-type"), Some("application/atom+xml; charset=utf-8"));
+    let titles = parse_feed(&feed.body);
+    assert_eq!(titles, ["Volcans", "Étoiles & <comètes>"]);
+    assert!(feed.body.contains(&format!("http://{}/articles/", a.host)), "absolute links on the region's host");
+    assert_eq!(parse_feed(&app.get(&a.host, "/articles.atom?tag=ciel").await.body), ["Étoiles & <comètes>"]);
+    assert_eq!(app.get(&a.host, "/articles.atom?tag=%3Cx%3E").await.status, StatusCode::BAD_REQUEST);
+}

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/articles", get(list_articles).post(create_article))
         .route("/articles/nouveau", get(new_article_form))
+        .route("/articles.atom", get(articles_feed))
         .route("/articles/{id_slug}", get(show_article))
         .route("/articles/{id}/modifier", get(edit_article_form).post(update_article))
         .route("/articles/{id}/supprimer", post(delete_article))
@@ -623,4 +624,72 @@ async fn toggle_like(
     contributions::toggle_like(&mut tx, id, me).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/articles/{id}#jaime")).into_response())
+}
+
+/// The region's articles (or one tag's) as an Atom feed: the 30 latest.
+async fn articles_feed(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
+    let tag = match q.tag.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(parse::tag(raw).ok_or(WebError::BadRequest)?),
+    };
+    let tag_for_query = tag.clone();
+    let list = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            let tag = tag_for_query.clone();
+            Box::pin(async move { contributions::published(tx, tag.as_deref(), 30, 0).await })
+        })
+        .await?;
+    let at = |t: time::OffsetDateTime| {
+        chrono::DateTime::from_timestamp(t.unix_timestamp(), 0).unwrap_or_default().fixed_offset()
+    };
+    let link = |href: String, rel: &str, mime: &str| Link {
+        href,
+        rel: rel.into(),
+        mime_type: Some(mime.into()),
+        ..Link::default()
+    };
+    let query = tag.as_ref().map(|t| format!("?tag={}", urlencode(t))).unwrap_or_default();
+    let html_url = region_url(&app.config, &tenant, &format!("/articles{query}"));
+    let self_url = region_url(&app.config, &tenant, &format!("/articles.atom{query}"));
+    let entries: Vec<Entry> = list
+        .into_iter()
+        .map(|a| {
+            let url = region_url(&app.config, &tenant, &format!("/articles/{}-{}", a.id, a.slug));
+            Entry {
+                id: url.clone(),
+                title: Text::plain(a.title),
+                updated: at(a.updated_at),
+                published: a.published_at.map(at),
+                authors: vec![Person {
+                    name: a.author_name,
+                    uri: Some(region_url(&app.config, &tenant, &format!("/membres/{}", a.author_handle))),
+                    ..Person::default()
+                }],
+                links: vec![link(url, "alternate", "text/html")],
+                summary: (!a.summary.is_empty()).then(|| Text::plain(a.summary)),
+                categories: a.tags.into_iter().map(|t| Category { term: t, ..Category::default() }).collect(),
+                ..Entry::default()
+            }
+        })
+        .collect();
+    let title = match &tag {
+        Some(t) => format!("{} — #{t}", tenant.name),
+        None => format!("{} — Articles", tenant.name),
+    };
+    let feed = Feed {
+        id: self_url.clone(),
+        title: Text::plain(title),
+        updated: entries.first().map_or_else(|| at(time::OffsetDateTime::now_utc()), |e| e.updated),
+        links: vec![link(html_url, "alternate", "text/html"), link(self_url, "self", "application/atom+xml")],
+        lang: Some(tenant.default_locale.code().into()),
+        entries,
+        ..Feed::default()
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], feed.to_string()).into_response())
 }
