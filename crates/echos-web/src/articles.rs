@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::member_or_redirect;
 use crate::error::WebError;
-use crate::forms::FormState;
+use crate::forms::{CsrfOnly, FormState};
 use crate::i18n::t;
 use crate::links::region_url;
 use crate::members::long_date;
@@ -571,12 +571,6 @@ async fn update_article(
     contributions::update(&mut tx, id, &draft).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/articles/{id}-{}", parse::slug(&draft.title))).into_response())
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct CsrfOnly {
-    csrf_token: String,
 }
 
 async fn delete_article(

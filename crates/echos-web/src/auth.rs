@@ -14,7 +14,7 @@ use echos_domain::member::{AUDIENCES, DisplayName, Email, MemberKind, Password, 
 use serde::{Deserialize, Serialize};
 
 use crate::error::WebError;
-use crate::forms::FormState;
+use crate::forms::{CsrfOnly, FormState};
 use crate::i18n::t;
 use crate::limits::Action;
 use crate::session::{ClientAddress, CsrfToken, SESSION_COOKIE, Viewer, cookie, csrf_ok};
@@ -278,12 +278,6 @@ async fn sign_in(
         (Some(_), false) => next,
     };
     Ok((session_cookie(&app, jar, token), Redirect::to(&target)).into_response())
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct CsrfOnly {
-    csrf_token: String,
 }
 
 async fn sign_out(

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Serialize)]
 pub struct FormState {
@@ -24,4 +24,11 @@ impl FormState {
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty() && self.error.is_none()
     }
+}
+
+/// The body of a form that carries nothing but its CSRF token (sign out, delete, like …).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfOnly {
+    pub csrf_token: String,
 }

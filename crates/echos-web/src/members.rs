@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::articles::ArticleView;
 use crate::error::WebError;
+use crate::forms::CsrfOnly;
 use crate::session::{CsrfToken, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
@@ -224,12 +225,6 @@ async fn list_notifications(
         .collect();
     Ok(Html(app.templates.render("members/notifications.html", NotificationsPage { page: &page, notifications })?)
         .into_response())
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct CsrfOnly {
-    csrf_token: String,
 }
 
 async fn mark_read(
