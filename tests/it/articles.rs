@@ -190,10 +190,10 @@ async fn a_member_likes_once_and_can_take_it_back() {
     let liked = app.post_form(&a.host, &format!("/articles/{id}/jaime"), &[], &mut fan).await;
     assert_eq!(liked.status, StatusCode::SEE_OTHER);
     let page = app.get_as(&a.host, &url, &mut fan).await;
-    assert!(page.body.contains("1 personne aime cet article"));
+    assert!(page.body.contains("Aimé par 1 personne"));
     assert!(page.body.contains("aria-pressed=\"true\""));
     app.post_form(&a.host, &format!("/articles/{id}/jaime"), &[], &mut fan).await;
-    assert!(app.get(&a.host, &url).await.body.contains("0 personnes aiment cet article"), "taken back");
+    assert!(app.get(&a.host, &url).await.body.contains("Aimé par 0 personnes"), "taken back");
     let forged = app.post_form(&a.host, &format!("/articles/{id}/jaime"), &[("csrf_token", "forged")], &mut fan).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let mut elsewhere = writer(&app, &b, "Ailleurs").await;

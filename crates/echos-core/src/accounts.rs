@@ -180,6 +180,17 @@ pub async fn email_of(pool: &PgPool, account_id: Uuid) -> Result<Option<String>,
         .context("reading an account's e-mail")
 }
 
+/// Whether the account's address is confirmed.
+pub async fn is_confirmed(pool: &PgPool, account_id: Uuid) -> Result<bool, CoreError> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM platform.accounts WHERE id = $1 AND confirmed_at IS NOT NULL) AS "x!""#,
+        account_id
+    )
+    .fetch_one(pool)
+    .await
+    .context("reading an account's confirmation")
+}
+
 /// A single-use token for a link sent by e-mail, bound to the region it was issued for.
 pub async fn issue_token(
     pool: &PgPool,

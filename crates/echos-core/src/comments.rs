@@ -40,6 +40,15 @@ pub struct Comment {
     pub body_html: String,
     pub deleted: bool,
     pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A visible comment, for its author: who wrote it, where it is, and its Markdown.
+#[derive(Debug, Clone)]
+pub struct OwnComment {
+    pub author_id: i64,
+    pub contribution_url: String,
+    pub body_md: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -117,7 +126,7 @@ pub async fn list(tx: &mut TenantTx<'_>, contribution_id: i64) -> Result<Vec<Com
         r#"SELECT k.id, k.parent_id, k.author_id, m.display_name AS author_name, m.handle AS author_handle,
                   m.avatar_key AS author_avatar,
                   CASE WHEN k.status = 'deleted' THEN '' ELSE k.body_html END AS "body_html!",
-                  k.status = 'deleted' AS "deleted!", k.created_at
+                  k.status = 'deleted' AS "deleted!", k.created_at, k.updated_at
              FROM comments k JOIN members m ON m.id = k.author_id
             WHERE k.contribution_id = $1
             ORDER BY coalesce(k.parent_id, k.id), k.parent_id NULLS FIRST, k.created_at, k.id"#,
@@ -129,13 +138,39 @@ pub async fn list(tx: &mut TenantTx<'_>, contribution_id: i64) -> Result<Vec<Com
     Ok(rows)
 }
 
-/// The comment's contribution and author, to check who may delete it.
-pub async fn owner(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<(i64, i64)>, CoreError> {
-    let row = sqlx::query!("SELECT contribution_id, author_id FROM comments WHERE id = $1 AND status = 'visible'", id)
-        .fetch_optional(&mut **tx)
-        .await
-        .context("reading a comment")?;
-    Ok(row.map(|r| (r.contribution_id, r.author_id)))
+/// A visible comment: its author, its contribution's address and its text, to check who may
+/// change it.
+pub async fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<OwnComment>, CoreError> {
+    let row = sqlx::query!(
+        "SELECT k.author_id, k.body_md, c.kind, c.id AS contribution_id, c.slug FROM comments k
+           JOIN contributions c ON c.id = k.contribution_id
+          WHERE k.id = $1 AND k.status = 'visible' AND c.status = 'published'",
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading a comment")?;
+    Ok(row.map(|r| OwnComment {
+        author_id: r.author_id,
+        contribution_url: echos_domain::contribution::Kind::from_code(&r.kind)
+            .unwrap_or(echos_domain::contribution::Kind::Article)
+            .url(r.contribution_id, &r.slug),
+        body_md: r.body_md,
+    }))
+}
+
+/// Rewrites a comment's text (its author only; checked by the caller).
+pub async fn edit(tx: &mut TenantTx<'_>, id: i64, body_md: &str) -> Result<(), CoreError> {
+    sqlx::query!(
+        "UPDATE comments SET body_md = $2, body_html = $3, updated_at = now() WHERE id = $1 AND status = 'visible'",
+        id,
+        body_md,
+        render(body_md)
+    )
+    .execute(&mut **tx)
+    .await
+    .context("editing a comment")?;
+    Ok(())
 }
 
 /// Deletes a comment's text; the place stays so that replies keep their thread.

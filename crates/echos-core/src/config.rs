@@ -22,7 +22,23 @@ pub struct Config {
     pub mail: MailConfig,
     pub accounts: AccountsConfig,
     pub media: MediaConfig,
+    pub links: LinksConfig,
     pub dev: DevConfig,
+}
+
+/// Curated links: how their previews are fetched (see `echos-fetch`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinksConfig {
+    /// Fetch previews at all.
+    pub previews: bool,
+    /// Addresses exempted from the ban on loopback, private and link-local targets. Empty in
+    /// production; only for a test or development server.
+    pub preview_allow: Vec<IpNet>,
+    pub preview_connect_timeout_ms: u64,
+    pub preview_total_timeout_ms: u64,
+    /// The page is read up to this many bytes, the rest is never downloaded.
+    pub preview_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,6 +228,13 @@ impl Default for Config {
                 s3_path_style: false,
                 s3_access_key_id: None,
                 s3_secret_access_key: None,
+            },
+            links: LinksConfig {
+                previews: true,
+                preview_allow: Vec::new(),
+                preview_connect_timeout_ms: 3_000,
+                preview_total_timeout_ms: 8_000,
+                preview_max_bytes: 512 * 1024,
             },
             dev: DevConfig { reload_templates: false },
         }

@@ -1,11 +1,26 @@
-//! Contributions (articles today): write, edit, delete, read and list, with tags. Markdown is
-//! rendered and sanitised (ammonia) once, on write; pages print the stored HTML.
+//! Contributions of every kind — articles, curated links, debates, announcements, dossiers — in
+//! one table: write, edit, delete, read and list, with tags, likes, dossier items and co-authors.
+//! Markdown is rendered and sanitised (ammonia) once, on write; pages print the stored HTML.
+//! Publishing for the first time queues the "X published" notifications to followers.
 
+use echos_domain::contribution::Kind;
 use serde::Serialize;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::db::TenantTx;
 use crate::error::{Context, CoreError};
+use crate::jobs;
+
+/// The job that fetches a curated link's preview.
+pub const JOB_LINK_PREVIEW: &str = "link.preview";
+/// The job that tells followers about a new publication.
+pub const JOB_PUBLISHED: &str = "contribution.published";
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct ContributionJob {
+    pub contribution_id: i64,
+}
 
 /// Markdown → HTML with nothing executable left: no script, no event handler, no `javascript:`
 /// URL, no style; links get `rel="noopener nofollow ugc"`.
@@ -23,18 +38,57 @@ pub fn render_markdown(md: &str) -> String {
         .to_string()
 }
 
+/// What a member submits, already parsed. Fields that do not belong to the kind are ignored.
 #[derive(Debug, Clone)]
 pub struct Draft {
+    pub kind: Kind,
     pub title: String,
     pub summary: String,
     pub body_md: String,
     pub tags: Vec<String>,
     pub publish: bool,
+    /// A new cover image (already stored); `None` keeps the current one.
+    pub cover_key: Option<String>,
+    pub link_url: Option<String>,
+    pub announcement_kind: Option<String>,
+    pub closes_on: Option<Date>,
+    /// A dossier's items, in order.
+    pub items: Vec<i64>,
+    /// A dossier's co-authors (member ids).
+    pub coauthors: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Article {
+impl Draft {
+    /// A draft of this kind with nothing but the common fields.
+    pub fn new(kind: Kind, title: String, summary: String, body_md: String, tags: Vec<String>, publish: bool) -> Self {
+        Self {
+            kind,
+            title,
+            summary,
+            body_md,
+            tags,
+            publish,
+            cover_key: None,
+            link_url: None,
+            announcement_kind: None,
+            closes_on: None,
+            items: Vec::new(),
+            coauthors: Vec::new(),
+        }
+    }
+}
+
+/// Why a draft was refused by what is in the database (the form's own checks come first).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A dossier item that is the dossier itself, or not a published contribution of this region.
+    BadItem(i64),
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Contribution {
     pub id: i64,
+    pub kind: String,
     pub slug: String,
     pub title: String,
     pub summary: String,
@@ -45,61 +99,230 @@ pub struct Article {
     pub author_name: String,
     pub author_handle: String,
     pub author_avatar: Option<String>,
+    pub author_kind: String,
     pub tags: Vec<String>,
+    pub cover_key: Option<String>,
+    pub link_url: Option<String>,
+    pub announcement_kind: Option<String>,
+    pub closes_on: Option<Date>,
+    pub preview_status: Option<String>,
+    pub preview_title: Option<String>,
+    pub preview_description: Option<String>,
+    pub preview_image: Option<String>,
+    pub preview_site: Option<String>,
+    pub comment_count: i64,
+    pub like_count: i64,
     pub published_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
 }
 
-/// Writes a new article; returns its id.
-pub async fn create(tx: &mut TenantTx<'_>, author_id: i64, d: &Draft) -> Result<i64, CoreError> {
+impl Contribution {
+    pub fn kind(&self) -> Kind {
+        Kind::from_code(&self.kind).unwrap_or(Kind::Article)
+    }
+
+    pub fn url(&self) -> String {
+        self.kind().url(self.id, &self.slug)
+    }
+
+    /// An announcement whose closing date has passed.
+    pub fn is_closed(&self, today: Date) -> bool {
+        self.closes_on.is_some_and(|d| d < today)
+    }
+}
+
+/// The columns every read returns; `body` is the Markdown and HTML, or two empty strings in lists.
+macro_rules! select {
+    ($body:literal) => {
+        concat!(
+            "SELECT c.id, c.kind, c.slug, c.title, c.summary, ",
+            $body,
+            ", c.status, c.author_id,
+                    m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
+                    m.kind AS author_kind,
+                    coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
+                                    WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS tags,
+                    c.cover_key, c.link_url, c.announcement_kind, c.closes_on,
+                    p.status AS preview_status, p.title AS preview_title, p.description AS preview_description,
+                    p.image_url AS preview_image, p.site_name AS preview_site,
+                    (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS comment_count,
+                    (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS like_count,
+                    c.published_at, c.updated_at
+               FROM contributions c
+               JOIN members m ON m.id = c.author_id
+               LEFT JOIN link_previews p ON p.contribution_id = c.id "
+        )
+    };
+}
+
+/// Writes a new contribution; returns its id, or why the database refuses it.
+pub async fn create(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    author_id: i64,
+    d: &Draft,
+) -> Result<Result<i64, Refusal>, CoreError> {
     let status = if d.publish { "published" } else { "draft" };
     let id = sqlx::query_scalar!(
-        "INSERT INTO contributions (kind, author_id, status, title, slug, summary, body_md, body_html, published_at)
-         VALUES ('article', $1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 = 'published' THEN now() END)
+        "INSERT INTO contributions (kind, author_id, status, title, slug, summary, body_md, body_html, published_at,
+                                    cover_key, link_url, announcement_kind, closes_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'published' THEN now() END, $9, $10, $11, $12)
          RETURNING id",
+        d.kind.code(),
         author_id,
         status,
         d.title,
         echos_domain::contribution::slug(&d.title),
         d.summary,
         d.body_md,
-        render_markdown(&d.body_md)
+        render_markdown(&d.body_md),
+        d.cover_key,
+        d.link_url,
+        d.announcement_kind,
+        d.closes_on
     )
     .fetch_one(&mut **tx)
     .await
-    .context("writing an article")?;
-    set_tags(tx, id, &d.tags).await?;
-    Ok(id)
+    .context("writing a contribution")?;
+    if let Err(r) = write_parts(tx, tenant_id, id, d, None).await? {
+        return Ok(Err(r));
+    }
+    if d.publish {
+        jobs::enqueue(tx, Some(tenant_id), JOB_PUBLISHED, &ContributionJob { contribution_id: id }).await?;
+    }
+    Ok(Ok(id))
 }
 
-/// Rewrites an article; publishing a draft dates it now, the first time.
-pub async fn update(tx: &mut TenantTx<'_>, id: i64, d: &Draft) -> Result<(), CoreError> {
+/// Rewrites a contribution (its kind stays); publishing a draft dates it now, the first time,
+/// and tells followers.
+pub async fn update(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    id: i64,
+    d: &Draft,
+) -> Result<Result<(), Refusal>, CoreError> {
     let status = if d.publish { "published" } else { "draft" };
+    let before = sqlx::query!(
+        "SELECT published_at IS NULL AS \"never_published!\", link_url FROM contributions WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading a contribution to rewrite")?
+    .ok_or(CoreError::NotFound)?;
     sqlx::query!(
         "UPDATE contributions
             SET status = $2, title = $3, slug = $4, summary = $5, body_md = $6, body_html = $7, updated_at = now(),
-                published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) ELSE published_at END
-          WHERE id = $1 AND kind = 'article' AND status IN ('draft', 'published')",
+                published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) ELSE published_at END,
+                cover_key = coalesce($8, cover_key), link_url = $9, announcement_kind = $10, closes_on = $11
+          WHERE id = $1 AND status IN ('draft', 'published')",
         id,
         status,
         d.title,
         echos_domain::contribution::slug(&d.title),
         d.summary,
         d.body_md,
-        render_markdown(&d.body_md)
+        render_markdown(&d.body_md),
+        d.cover_key,
+        d.link_url,
+        d.announcement_kind,
+        d.closes_on
     )
     .execute(&mut **tx)
     .await
-    .context("rewriting an article")?;
-    set_tags(tx, id, &d.tags).await
+    .context("rewriting a contribution")?;
+    if let Err(r) = write_parts(tx, tenant_id, id, d, before.link_url.as_deref()).await? {
+        return Ok(Err(r));
+    }
+    if d.publish && before.never_published {
+        jobs::enqueue(tx, Some(tenant_id), JOB_PUBLISHED, &ContributionJob { contribution_id: id }).await?;
+    }
+    Ok(Ok(()))
 }
 
-/// Deletes an article (kept as `deleted`, out of every page).
+/// Tags, dossier items and co-authors, and a new preview when a link's address changed.
+async fn write_parts(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    id: i64,
+    d: &Draft,
+    previous_url: Option<&str>,
+) -> Result<Result<(), Refusal>, CoreError> {
+    set_tags(tx, id, &d.tags).await?;
+    match d.kind {
+        Kind::Dossier => {
+            if let Err(r) = set_items(tx, id, &d.items).await? {
+                return Ok(Err(r));
+            }
+            sqlx::query!("DELETE FROM contribution_coauthors WHERE contribution_id = $1", id)
+                .execute(&mut **tx)
+                .await
+                .context("clearing co-authors")?;
+            sqlx::query!(
+                "INSERT INTO contribution_coauthors (contribution_id, member_id)
+                 SELECT $1, m FROM unnest($2::bigint[]) AS m WHERE m <> (SELECT author_id FROM contributions WHERE id = $1)
+                 ON CONFLICT DO NOTHING",
+                id,
+                &d.coauthors
+            )
+            .execute(&mut **tx)
+            .await
+            .context("adding co-authors")?;
+        }
+        Kind::Link if d.link_url.as_deref() != previous_url => {
+            sqlx::query!(
+                "INSERT INTO link_previews (contribution_id) VALUES ($1)
+                 ON CONFLICT (contribution_id) DO UPDATE
+                    SET status = 'pending', url = NULL, title = NULL, description = NULL, image_url = NULL,
+                        site_name = NULL, fetched_at = NULL",
+                id
+            )
+            .execute(&mut **tx)
+            .await
+            .context("asking for a link preview")?;
+            jobs::enqueue(tx, Some(tenant_id), JOB_LINK_PREVIEW, &ContributionJob { contribution_id: id }).await?;
+        }
+        _ => {}
+    }
+    Ok(Ok(()))
+}
+
+/// A dossier's items: each must be another published contribution of the region.
+async fn set_items(tx: &mut TenantTx<'_>, id: i64, items: &[i64]) -> Result<Result<(), Refusal>, CoreError> {
+    if let Some(own) = items.iter().find(|i| **i == id) {
+        return Ok(Err(Refusal::BadItem(*own)));
+    }
+    let found: Vec<i64> =
+        sqlx::query_scalar!("SELECT id FROM contributions WHERE id = ANY($1) AND status = 'published'", items)
+            .fetch_all(&mut **tx)
+            .await
+            .context("checking dossier items")?;
+    if let Some(missing) = items.iter().find(|i| !found.contains(i)) {
+        return Ok(Err(Refusal::BadItem(*missing)));
+    }
+    sqlx::query!("DELETE FROM dossier_items WHERE dossier_id = $1", id)
+        .execute(&mut **tx)
+        .await
+        .context("clearing dossier items")?;
+    let positions: Vec<i32> = (0..items.len() as i32).collect();
+    sqlx::query!(
+        "INSERT INTO dossier_items (dossier_id, item_id, position) SELECT $1, i, p FROM unnest($2::bigint[], $3::int[]) AS u(i, p)",
+        id,
+        items,
+        &positions
+    )
+    .execute(&mut **tx)
+    .await
+    .context("writing dossier items")?;
+    Ok(Ok(()))
+}
+
+/// Deletes a contribution (kept as `deleted`, out of every page and every dossier).
 pub async fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<(), CoreError> {
     sqlx::query!("UPDATE contributions SET status = 'deleted', updated_at = now() WHERE id = $1", id)
         .execute(&mut **tx)
         .await
-        .context("deleting an article")?;
+        .context("deleting a contribution")?;
     Ok(())
 }
 
@@ -126,79 +349,181 @@ async fn set_tags(tx: &mut TenantTx<'_>, id: i64, tags: &[String]) -> Result<(),
     Ok(())
 }
 
-/// One article that is a draft or published (never a deleted or hidden one).
-pub async fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Article>, CoreError> {
-    sqlx::query_as!(
-        Article,
-        r#"SELECT c.id, c.slug, c.title, c.summary, c.body_md, c.body_html, c.status, c.author_id,
-                  m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
-                  coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                                  WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS "tags!",
-                  c.published_at, c.updated_at
-             FROM contributions c JOIN members m ON m.id = c.author_id
-            WHERE c.id = $1 AND c.kind = 'article' AND c.status IN ('draft', 'published')"#,
-        id
-    )
-    .fetch_optional(&mut **tx)
-    .await
-    .context("reading an article")
+/// One contribution that is a draft or published (never a deleted or hidden one), of any kind.
+pub async fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Contribution>, CoreError> {
+    sqlx::query_as(concat!(select!("c.body_md, c.body_html"), "WHERE c.id = $1 AND c.status IN ('draft', 'published')"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("reading a contribution")
 }
 
-/// Published articles, newest first, optionally with a tag; `limit + 1` are read so the caller
-/// knows whether there is a next page.
+/// What a list shows: every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    pub tag: Option<String>,
+    pub announcement_kind: Option<String>,
+    /// `person` or `structure`.
+    pub author_kind: Option<String>,
+    /// Published on or after this day.
+    pub since: Option<Date>,
+    /// Closed announcements too (the default lists leave them out).
+    pub include_closed: bool,
+    pub author_id: Option<i64>,
+}
+
+/// Published contributions, newest first; `limit + 1` are read so the caller knows whether there
+/// is a next page.
 pub async fn published(
     tx: &mut TenantTx<'_>,
-    tag: Option<&str>,
+    f: &Filter,
     limit: i64,
     offset: i64,
-) -> Result<Vec<Article>, CoreError> {
-    sqlx::query_as!(
-        Article,
-        r#"SELECT c.id, c.slug, c.title, c.summary, '' AS "body_md!", '' AS "body_html!", c.status, c.author_id,
-                  m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
-                  coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                                  WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS "tags!",
-                  c.published_at, c.updated_at
-             FROM contributions c JOIN members m ON m.id = c.author_id
-            WHERE c.kind = 'article' AND c.status = 'published'
-              AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                                                WHERE ct.contribution_id = c.id AND t.name = $1))
-            ORDER BY c.published_at DESC, c.id DESC
-            LIMIT $2 OFFSET $3"#,
-        tag,
-        limit,
-        offset
-    )
+) -> Result<Vec<Contribution>, CoreError> {
+    sqlx::query_as(concat!(
+        select!("'' AS body_md, '' AS body_html"),
+        "WHERE c.status = 'published'
+           AND ($1::text IS NULL OR c.kind = $1)
+           AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
+                                             WHERE ct.contribution_id = c.id AND t.name = $2))
+           AND ($3::text IS NULL OR c.announcement_kind = $3)
+           AND ($4::text IS NULL OR m.kind = $4)
+           AND ($5::date IS NULL OR c.published_at >= $5::date)
+           AND ($6 OR c.closes_on IS NULL OR c.closes_on >= current_date)
+           AND ($7::bigint IS NULL OR c.author_id = $7)
+         ORDER BY c.published_at DESC, c.id DESC
+         LIMIT $8 OFFSET $9"
+    ))
+    .bind(f.kind.map(Kind::code))
+    .bind(f.tag.as_deref())
+    .bind(f.announcement_kind.as_deref())
+    .bind(f.author_kind.as_deref())
+    .bind(f.since)
+    .bind(f.include_closed)
+    .bind(f.author_id)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&mut **tx)
     .await
-    .context("listing articles")
+    .context("listing contributions")
 }
 
-/// A member's own articles with this status (`published` or `draft`), newest first.
+/// The latest few of each kind, for the region's home page, in one query.
+pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result<Vec<Contribution>, CoreError> {
+    sqlx::query_as(concat!(
+        select!("'' AS body_md, '' AS body_html"),
+        "WHERE c.id IN (SELECT x.id FROM (SELECT id, row_number() OVER (PARTITION BY kind ORDER BY published_at DESC, id DESC) AS n
+                                            FROM contributions
+                                           WHERE status = 'published' AND (closes_on IS NULL OR closes_on >= current_date)) x
+                         WHERE x.n <= $1)
+         ORDER BY c.published_at DESC, c.id DESC"
+    ))
+    .bind(per_kind)
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing the latest contributions")
+}
+
+/// A member's own contributions (and those they co-author) with this status (`published` or
+/// `draft`), newest first.
 pub async fn by_author(
     tx: &mut TenantTx<'_>,
     author_id: i64,
     status: &str,
     limit: i64,
-) -> Result<Vec<Article>, CoreError> {
-    sqlx::query_as!(
-        Article,
-        r#"SELECT c.id, c.slug, c.title, c.summary, '' AS "body_md!", '' AS "body_html!", c.status, c.author_id,
-                  m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
-                  coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                                  WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS "tags!",
-                  c.published_at, c.updated_at
-             FROM contributions c JOIN members m ON m.id = c.author_id
-            WHERE c.author_id = $1 AND c.kind = 'article' AND c.status = $2
-            ORDER BY c.updated_at DESC, c.id DESC
-            LIMIT $3"#,
-        author_id,
-        status,
+) -> Result<Vec<Contribution>, CoreError> {
+    sqlx::query_as(concat!(
+        select!("'' AS body_md, '' AS body_html"),
+        "WHERE (c.author_id = $1 OR EXISTS (SELECT 1 FROM contribution_coauthors a
+                                             WHERE a.contribution_id = c.id AND a.member_id = $1))
+           AND c.status = $2
+         ORDER BY c.updated_at DESC, c.id DESC
+         LIMIT $3"
+    ))
+    .bind(author_id)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing a member's contributions")
+}
+
+/// Published contributions by id, in the order of `ids`.
+pub async fn by_ids(tx: &mut TenantTx<'_>, ids: &[i64]) -> Result<Vec<Contribution>, CoreError> {
+    let mut rows: Vec<Contribution> = sqlx::query_as(concat!(
+        select!("'' AS body_md, '' AS body_html"),
+        "WHERE c.id = ANY($1) AND c.status = 'published'"
+    ))
+    .bind(ids)
+    .fetch_all(&mut **tx)
+    .await
+    .context("reading contributions")?;
+    rows.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
+    Ok(rows)
+}
+
+/// A dossier's items that are still published, in the dossier's order.
+pub async fn dossier_items(tx: &mut TenantTx<'_>, dossier_id: i64) -> Result<Vec<Contribution>, CoreError> {
+    sqlx::query_as(concat!(
+        select!("'' AS body_md, '' AS body_html"),
+        "JOIN dossier_items d ON d.item_id = c.id
+         WHERE d.dossier_id = $1 AND c.status = 'published'
+         ORDER BY d.position"
+    ))
+    .bind(dossier_id)
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing a dossier's items")
+}
+
+/// A dossier's co-authors: (id, handle, display name).
+pub async fn coauthors(tx: &mut TenantTx<'_>, id: i64) -> Result<Vec<(i64, String, String)>, CoreError> {
+    let rows = sqlx::query!(
+        "SELECT m.id, m.handle, m.display_name FROM contribution_coauthors a JOIN members m ON m.id = a.member_id
+          WHERE a.contribution_id = $1 ORDER BY m.display_name",
+        id
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing co-authors")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.handle, r.display_name)).collect())
+}
+
+/// Members of this region by handle, for co-authors: the ids found, in the order given.
+pub async fn members_by_handle(tx: &mut TenantTx<'_>, handles: &[String]) -> Result<Vec<(String, i64)>, CoreError> {
+    let rows = sqlx::query!("SELECT handle, id FROM members WHERE handle = ANY($1)", handles)
+        .fetch_all(&mut **tx)
+        .await
+        .context("finding members by handle")?;
+    Ok(rows.into_iter().map(|r| (r.handle, r.id)).collect())
+}
+
+/// Tags in use that start with `prefix`, the most used first (suggestions as one types).
+pub async fn suggest_tags(tx: &mut TenantTx<'_>, prefix: &str, limit: i64) -> Result<Vec<String>, CoreError> {
+    let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    sqlx::query_scalar!(
+        r#"SELECT t.name AS "name!" FROM tags t JOIN contribution_tags ct ON ct.tag_id = t.id
+            WHERE t.name LIKE $1
+            GROUP BY t.name ORDER BY count(*) DESC, t.name LIMIT $2"#,
+        pattern,
         limit
     )
     .fetch_all(&mut **tx)
     .await
-    .context("listing a member's articles")
+    .context("suggesting tags")
+}
+
+/// Whether this member may edit: the author, a co-author, or an admin of the region.
+pub async fn is_coauthor(tx: &mut TenantTx<'_>, id: i64, member_id: i64) -> Result<bool, CoreError> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM contribution_coauthors WHERE contribution_id = $1 AND member_id = $2) AS "x!""#,
+        id,
+        member_id
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .context("checking co-authors")
 }
 
 /// How many members like a contribution, and whether this one does.
@@ -244,4 +569,56 @@ pub async fn toggle_like(tx: &mut TenantTx<'_>, id: i64, member_id: i64) -> Resu
     .await
     .context("liking")?;
     Ok(true)
+}
+
+/// The address of a curated link whose preview is still to fetch.
+pub async fn pending_preview(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<String>, CoreError> {
+    sqlx::query_scalar!(
+        "SELECT c.link_url AS \"url!\" FROM contributions c JOIN link_previews p ON p.contribution_id = c.id
+          WHERE c.id = $1 AND c.link_url IS NOT NULL AND p.status = 'pending'",
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading a link to preview")
+}
+
+/// A fetched preview, plain text (printed escaped).
+#[derive(Debug, Clone, Default)]
+pub struct PreviewFields {
+    pub url: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub site_name: Option<String>,
+}
+
+/// Stores a link's preview — `None` when it was refused or failed — if the address is still the
+/// one that was fetched.
+pub async fn set_preview(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    fetched: &str,
+    preview: Option<&PreviewFields>,
+) -> Result<(), CoreError> {
+    let p = preview.cloned().unwrap_or_default();
+    sqlx::query!(
+        "UPDATE link_previews p
+            SET status = CASE WHEN $3 THEN 'ready' ELSE 'none' END, url = $4, title = $5, description = $6,
+                image_url = $7, site_name = $8, fetched_at = now()
+           FROM contributions c
+          WHERE p.contribution_id = $1 AND c.id = p.contribution_id AND c.link_url = $2",
+        id,
+        fetched,
+        preview.is_some(),
+        preview.map(|_| p.url.as_str()),
+        p.title,
+        p.description,
+        p.image_url,
+        p.site_name
+    )
+    .execute(&mut **tx)
+    .await
+    .context("storing a link preview")?;
+    Ok(())
 }

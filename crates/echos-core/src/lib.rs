@@ -10,6 +10,7 @@ pub mod db;
 pub mod definitions;
 pub mod directory;
 pub mod error;
+pub mod follows;
 pub mod images;
 pub mod jobs;
 pub mod mail;

@@ -49,6 +49,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(5, "tenant", "0005_contributions.sql"),
         migration!(6, "tenant", "0006_comments.sql"),
         migration!(7, "tenant", "0007_likes.sql"),
+        migration!(8, "tenant", "0008_contribution_kinds.sql"),
     ]
 }
 

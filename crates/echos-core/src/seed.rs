@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use echos_domain::contribution::Kind;
 use echos_domain::member::{DisplayName, MemberKind};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -75,16 +76,18 @@ pub async fn apply(db: &Db, tenant: &Tenant, seed: &SeedFile) -> Result<usize, C
     )
     .await?;
     for a in &seed.articles {
-        let draft = Draft {
-            title: echos_domain::contribution::title(&a.title)
+        let draft = Draft::new(
+            Kind::Article,
+            echos_domain::contribution::title(&a.title)
                 .ok_or_else(|| CoreError::invalid(format_args!("seed title “{}”", a.title)))?,
-            summary: echos_domain::contribution::summary(&a.summary).unwrap_or_default(),
-            body_md: echos_domain::contribution::body(&a.body)
-                .ok_or_else(|| CoreError::invalid("an empty seed body"))?,
-            tags: echos_domain::contribution::tags(&a.tags.join(",")).unwrap_or_default(),
-            publish: true,
-        };
-        contributions::create(&mut tx, member.id, &draft).await?;
+            echos_domain::contribution::summary(&a.summary).unwrap_or_default(),
+            echos_domain::contribution::body(&a.body).ok_or_else(|| CoreError::invalid("an empty seed body"))?,
+            echos_domain::contribution::tags(&a.tags.join(",")).unwrap_or_default(),
+            true,
+        );
+        contributions::create(&mut tx, tenant.id, member.id, &draft)
+            .await?
+            .map_err(|r| CoreError::invalid(format_args!("seed refused: {r:?}")))?;
     }
     tx.commit().await?;
     Ok(seed.articles.len())

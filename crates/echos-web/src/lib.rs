@@ -4,9 +4,9 @@
 rust_i18n::i18n!("locales", fallback = "fr");
 
 pub mod account;
-pub mod articles;
 pub mod assets;
 pub mod auth;
+pub mod contributions;
 pub mod error;
 pub mod forms;
 pub mod i18n;

@@ -1,15 +1,17 @@
 //! Members' pages: a public profile per member (`/membres/<handle>`) and the personal space.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::{Extension, Form, Router};
 use echos_core::accounts::{self, Member};
-use echos_core::{TenantTx, contributions, notifications};
+use echos_core::contributions::Filter;
+use echos_core::{TenantTx, contributions, follows, notifications};
 use echos_domain::Locale;
 use serde::Serialize;
 
-use crate::articles::ArticleView;
+use crate::contributions::{ContributionView, urlencode};
 use crate::error::WebError;
 use crate::forms::CsrfOnly;
 use crate::session::{CsrfToken, Viewer, csrf_ok};
@@ -19,6 +21,9 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/membres/{handle}", get(show_member))
+        .route("/membres/{handle}/flux.atom", get(member_feed))
+        .route("/membres/{handle}/suivre", axum::routing::post(follow_member))
+        .route("/mots-cles/{tag}/suivre", axum::routing::post(follow_tag))
         .route("/mon-espace", get(my_space))
         .route("/mon-espace/notifications", get(list_notifications))
         .route("/mon-espace/notifications/lues", axum::routing::post(mark_read))
@@ -61,6 +66,10 @@ struct MemberPage<'a> {
     #[serde(flatten)]
     page: &'a Page,
     member: MemberView<'a>,
+    publications: Vec<ContributionView>,
+    followers: i64,
+    followed: bool,
+    follow_action: String,
 }
 
 async fn show_member(
@@ -68,6 +77,46 @@ async fn show_member(
     CurrentTenant(tenant): CurrentTenant,
     page: Page,
     viewer: Option<Extension<Viewer>>,
+    Path(handle): Path<String>,
+) -> Result<Response, WebError> {
+    if handle.len() > 48 {
+        return Err(WebError::NotFound);
+    }
+    let me = viewer.as_ref().and_then(|v| v.member.as_ref()).map(|m| m.id);
+    let (member, publications, followers, followed) = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            let handle = handle.clone();
+            Box::pin(async move {
+                let Some(member) = accounts::member_by_handle(tx, &handle).await? else { return Ok(None) };
+                let filter = Filter { author_id: Some(member.id), include_closed: true, ..Filter::default() };
+                let publications = contributions::published(tx, &filter, 12, 0).await?;
+                let followers = follows::follower_count(tx, member.id).await?;
+                let followed = match me {
+                    Some(me) => follows::follows_member(tx, me, member.id).await?,
+                    None => false,
+                };
+                Ok(Some((member, publications, followers, followed)))
+            })
+        })
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let viewer = viewer.as_ref().map(|v| &v.0);
+    let ctx = MemberPage {
+        page: &page,
+        member: MemberView::of(&member, page.locale, viewer),
+        publications: publications.into_iter().map(|c| ContributionView::of(c, &page, viewer)).collect(),
+        followers,
+        followed,
+        follow_action: format!("/membres/{}/suivre", member.handle),
+    };
+    Ok(Html(app.templates.render("members/profile.html", ctx)?).into_response())
+}
+
+/// A member's publications as an Atom feed.
+async fn member_feed(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     Path(handle): Path<String>,
 ) -> Result<Response, WebError> {
     if handle.len() > 48 {
@@ -81,8 +130,77 @@ async fn show_member(
         })
         .await?
         .ok_or(WebError::NotFound)?;
-    let view = MemberView::of(&member, page.locale, viewer.as_ref().map(|v| &v.0));
-    Ok(Html(app.templates.render("members/profile.html", MemberPage { page: &page, member: view })?).into_response())
+    let filter = Filter { author_id: Some(member.id), include_closed: true, ..Filter::default() };
+    let title = format!("{} — {}", tenant.name, member.display_name);
+    let html = format!("/membres/{}", member.handle);
+    crate::contributions::feed(&app, &tenant, filter, &title, &html, &format!("{html}/flux.atom")).await
+}
+
+/// Follows a member (a person or a structure), or stops.
+async fn follow_member(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(handle): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let back = format!("/membres/{}", urlencode(&handle));
+    let viewer = match crate::account::member_or_redirect(viewer, &back) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let me = viewer.member.as_ref().map_or(0, |m| m.id);
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    let followed = accounts::member_by_handle(&mut tx, &handle).await?.ok_or(WebError::NotFound)?;
+    if followed.id == me {
+        return Err(WebError::BadRequest);
+    }
+    follows::toggle_member(&mut tx, me, followed.id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{back}#suivre")).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FollowTagForm {
+    csrf_token: String,
+    /// Where to go back to: a local path.
+    retour: String,
+}
+
+/// Follows a tag, or stops.
+async fn follow_tag(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(tag): Path<String>,
+    Form(f): Form<FollowTagForm>,
+) -> Result<Response, WebError> {
+    let back = if f.retour.starts_with('/') && !f.retour.starts_with("//") && !f.retour.contains('\\') {
+        f.retour.clone()
+    } else {
+        format!("/articles?tag={}", urlencode(&tag))
+    };
+    let viewer = match crate::account::member_or_redirect(viewer, &back) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let tag = echos_domain::contribution::tag(&tag).ok_or(WebError::BadRequest)?;
+    let me = viewer.member.as_ref().map_or(0, |m| m.id);
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    follows::toggle_tag(&mut tx, me, &tag).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Serialize)]
@@ -90,8 +208,17 @@ struct SpacePage<'a> {
     #[serde(flatten)]
     page: &'a Page,
     member: MemberView<'a>,
-    publications: Vec<ArticleView>,
-    drafts: Vec<ArticleView>,
+    publications: Vec<ContributionView>,
+    drafts: Vec<ContributionView>,
+    feed: Vec<ContributionView>,
+    followed_members: Vec<FollowedMember>,
+    followed_tags: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FollowedMember {
+    handle: String,
+    display_name: String,
 }
 
 async fn my_space(
@@ -105,22 +232,33 @@ async fn my_space(
     };
     let Some(member) = viewer.member.as_ref() else { return Ok(Redirect::to("/rejoindre").into_response()) };
     let member_id = member.id;
-    let (published, drafts) = app
+    let (published, drafts, feed, (followed_members, followed_tags)) = app
         .db
         .with_tenant(&tenant, |tx| {
             Box::pin(async move {
                 let published = contributions::by_author(tx, member_id, "published", 20).await?;
                 let drafts = contributions::by_author(tx, member_id, "draft", 20).await?;
-                Ok((published, drafts))
+                let feed = follows::feed(tx, member_id, 20, 0).await?;
+                let followed = follows::followed(tx, member_id).await?;
+                Ok((published, drafts, feed, followed))
             })
         })
         .await?;
     let view = MemberView::of(member, page.locale, Some(&viewer));
+    let views = |list: Vec<contributions::Contribution>| {
+        list.into_iter().map(|c| ContributionView::of(c, &page, Some(&viewer))).collect()
+    };
     let ctx = SpacePage {
         page: &page,
         member: view,
-        publications: published.into_iter().map(|a| ArticleView::of(a, &page, Some(&viewer))).collect(),
-        drafts: drafts.into_iter().map(|a| ArticleView::of(a, &page, Some(&viewer))).collect(),
+        publications: views(published),
+        drafts: views(drafts),
+        feed: views(feed),
+        followed_members: followed_members
+            .into_iter()
+            .map(|(handle, display_name)| FollowedMember { handle, display_name })
+            .collect(),
+        followed_tags,
     };
     Ok(Html(app.templates.render("members/my_space.html", ctx)?).into_response())
 }

@@ -1,6 +1,8 @@
 //! The pages of this stage: the platform's home (the list of regions), a region's home, the
 //! language switch, and the health probes.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -12,7 +14,7 @@ use echos_domain::Locale;
 use echos_domain::colour::Rgb;
 use serde::{Deserialize, Serialize};
 
-use crate::articles::ArticleView;
+use crate::contributions::ContributionView;
 use crate::error::WebError;
 use crate::i18n::LANG_COOKIE;
 use crate::site::{Page, Site};
@@ -42,17 +44,20 @@ async fn home(
                 .with_tenant(&tenant, |tx| {
                     Box::pin(async move {
                         let settings = settings::all(tx).await?;
-                        let latest = echos_core::contributions::published(tx, None, 4, 0).await?;
+                        let latest = echos_core::contributions::latest_of_each_kind(tx, 4).await?;
                         Ok((settings, latest))
                     })
                 })
                 .await?;
             let welcome = settings.get("home.welcome").and_then(|v| v.as_str()).map(str::to_owned);
-            let latest_articles = latest.into_iter().map(|a| ArticleView::of(a, &page, None)).collect();
+            let mut latest_by_kind: BTreeMap<&'static str, Vec<ContributionView>> = BTreeMap::new();
+            for c in latest {
+                latest_by_kind.entry(c.kind().code()).or_default().push(ContributionView::of(c, &page, None));
+            }
             let ctx = RegionHome {
                 page: &page,
                 region: RegionView { name: &tenant.name, tagline: &tenant.tagline, slug: &tenant.slug, welcome },
-                latest_articles,
+                latest: latest_by_kind,
             };
             Ok(Html(app.templates.render("region/home.html", ctx)?).into_response())
         }
@@ -64,7 +69,8 @@ struct RegionHome<'a> {
     #[serde(flatten)]
     page: &'a Page,
     region: RegionView<'a>,
-    latest_articles: Vec<ArticleView>,
+    /// The latest of each kind, by kind code (`article`, `link`, …).
+    latest: BTreeMap<&'static str, Vec<ContributionView>>,
 }
 
 #[derive(Serialize)]

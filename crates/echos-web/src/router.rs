@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, render_errors};
 use crate::state::AppState;
-use crate::{account, articles, assets, auth, members, pages, session, site};
+use crate::{account, assets, auth, contributions, members, pages, session, site};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -22,7 +22,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(account::routes())
         .merge(members::routes())
-        .merge(articles::routes())
+        .merge(contributions::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

@@ -8,6 +8,8 @@ use echos_core::accounts::{
     self, AccountJob, EmailChangeJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM, JOB_MAIL_EMAIL_CHANGE,
     JOB_MAIL_EMAIL_CHANGED, JOB_MAIL_RESET,
 };
+use echos_core::contributions::{self, ContributionJob};
+use echos_core::follows;
 use echos_core::jobs::{self, Job};
 use echos_core::mail::{Mailer, Outgoing};
 use echos_core::notifications::{self, JOB_MAIL_NOTIFICATION, NotificationJob};
@@ -116,8 +118,54 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
                 None => Ok(()),
             }
         }
+        contributions::JOB_PUBLISHED => {
+            let ContributionJob { contribution_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let mut tx = echos_core::TenantTx::begin(&app.db, &tenant).await?;
+            follows::notify_published(&mut tx, tenant.id, contribution_id).await?;
+            tx.commit().await
+        }
+        contributions::JOB_LINK_PREVIEW => {
+            let ContributionJob { contribution_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            link_preview(app, &tenant, contribution_id).await
+        }
         other => Err(CoreError::invalid(format_args!("unknown job kind {other}"))),
     }
+}
+
+/// Fetches a curated link's preview (see `echos-fetch` for what is refused) and stores it; a
+/// refusal or failure stores "no preview" and is not retried: the link is shown bare.
+async fn link_preview(app: &AppState, tenant: &Tenant, id: i64) -> Result<(), CoreError> {
+    let Some(url) = app.db.with_tenant(tenant, |tx| Box::pin(contributions::pending_preview(tx, id))).await? else {
+        return Ok(());
+    };
+    let cfg = &app.config.links;
+    let fetched = if cfg.previews {
+        let policy = echos_fetch::Policy {
+            allow: cfg.preview_allow.clone(),
+            connect_timeout: Duration::from_millis(cfg.preview_connect_timeout_ms),
+            total_timeout: Duration::from_millis(cfg.preview_total_timeout_ms),
+            max_bytes: cfg.preview_max_bytes,
+            ..echos_fetch::Policy::default()
+        };
+        match echos_fetch::preview(&url, &policy).await {
+            Ok(p) => Some(contributions::PreviewFields {
+                url: p.url,
+                title: p.title,
+                description: p.description,
+                image_url: p.image,
+                site_name: p.site_name,
+            }),
+            Err(refused) => {
+                tracing::info!(contribution = id, %refused, "no preview for a curated link");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut tx = echos_core::TenantTx::begin(&app.db, tenant).await?;
+    contributions::set_preview(&mut tx, id, &url, fetched.as_ref()).await?;
+    tx.commit().await
 }
 
 /// The language of a message to this account: its own choice, else the region's.
