@@ -41,18 +41,21 @@ pub fn routes() -> Router<AppState> {
         let s = kind.segment();
         router = router.merge(
             Router::new()
-                .route(&format!("/{s}"), get(list).post(create))
+                .route(&format!("/{s}"), get(list).post(create).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)))
                 .route(&format!("/{s}/nouveau"), get(new_form))
                 .route(&format!("/{s}.atom"), get(kind_feed))
                 .route(&format!("/{s}/{{id_slug}}"), get(show))
-                .route(&format!("/{s}/{{id}}/modifier"), get(edit_form).post(update))
+                .route(
+                    &format!("/{s}/{{id}}/modifier"),
+                    get(edit_form).post(update).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
+                )
                 .route(&format!("/{s}/{{id}}/supprimer"), post(delete))
                 .route(&format!("/{s}/{{id}}/commentaires"), post(add_comment))
                 .route(&format!("/{s}/{{id}}/jaime"), post(toggle_like))
                 .layer(Extension(kind)),
         );
     }
-    router.layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+    router.layer(DefaultBodyLimit::max(256 * 1024))
 }
 
 /// A contribution as pages show it.
