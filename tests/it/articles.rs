@@ -202,7 +202,7 @@ async fn a_member_likes_once_and_can_take_it_back() {
 }
 
 /// Parses a feed with Python's `feedparser` (a real, strict-enough parser); returns the titles.
-fn parse_feed(xml: &str) -> Vec<String> {
+pub(crate) fn parse_feed(xml: &str) -> Vec<String> {
     let path = std::env::temp_dir().join(format!("echos-feed-{}.xml", uuid::Uuid::new_v4().simple()));
     std::fs::write(&path, xml).unwrap();
     let script = r#"

@@ -4,6 +4,7 @@
 mod accounts;
 mod articles;
 mod comments;
+mod contributions;
 mod directory_cache;
 mod host_resolution;
 mod isolation;
@@ -12,5 +13,6 @@ mod media;
 mod migrations;
 mod pages;
 mod provisioning;
+mod search;
 mod statement_cache;
 mod telemetry;

@@ -187,6 +187,7 @@ pub async fn create(
     if let Err(r) = write_parts(tx, tenant_id, id, d, None).await? {
         return Ok(Err(r));
     }
+    crate::search::refresh(tx, id).await?;
     if d.publish {
         jobs::enqueue(tx, Some(tenant_id), JOB_PUBLISHED, &ContributionJob { contribution_id: id }).await?;
     }
@@ -234,6 +235,7 @@ pub async fn update(
     if let Err(r) = write_parts(tx, tenant_id, id, d, before.link_url.as_deref()).await? {
         return Ok(Err(r));
     }
+    crate::search::refresh(tx, id).await?;
     if d.publish && before.never_published {
         jobs::enqueue(tx, Some(tenant_id), JOB_PUBLISHED, &ContributionJob { contribution_id: id }).await?;
     }
@@ -499,11 +501,13 @@ pub async fn members_by_handle(tx: &mut TenantTx<'_>, handles: &[String]) -> Res
     Ok(rows.into_iter().map(|r| (r.handle, r.id)).collect())
 }
 
-/// Tags in use that start with `prefix`, the most used first (suggestions as one types).
+/// Tags of published contributions that start with `prefix`, the most used first (suggestions
+/// as one types: a draft's tags are its author's alone).
 pub async fn suggest_tags(tx: &mut TenantTx<'_>, prefix: &str, limit: i64) -> Result<Vec<String>, CoreError> {
     let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     sqlx::query_scalar!(
         r#"SELECT t.name AS "name!" FROM tags t JOIN contribution_tags ct ON ct.tag_id = t.id
+             JOIN contributions c ON c.id = ct.contribution_id AND c.status = 'published'
             WHERE t.name LIKE $1
             GROUP BY t.name ORDER BY count(*) DESC, t.name LIMIT $2"#,
         pattern,

@@ -18,6 +18,7 @@ pub mod media;
 pub mod migrate;
 pub mod notifications;
 pub mod provision;
+pub mod search;
 pub mod secrets;
 pub mod seed;
 pub mod sessions;

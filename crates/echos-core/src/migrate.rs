@@ -36,6 +36,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(2, "platform", "0002_accounts_sessions_jobs.sql"),
         migration!(3, "platform", "0003_memberships.sql"),
         migration!(4, "platform", "0004_email_changes.sql"),
+        migration!(5, "platform", "0005_search.sql"),
     ]
 }
 
@@ -50,6 +51,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(6, "tenant", "0006_comments.sql"),
         migration!(7, "tenant", "0007_likes.sql"),
         migration!(8, "tenant", "0008_contribution_kinds.sql"),
+        migration!(9, "tenant", "0009_search.sql"),
     ]
 }
 

@@ -7,7 +7,7 @@ use echos_domain::{HostName, Locale, Slug};
 use sqlx::{Acquire, PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::db::{Db, set_search_path};
+use crate::db::{Db, TenantTx, set_search_path};
 use crate::error::{Context, CoreError, DUPLICATE_SCHEMA, UNIQUE_VIOLATION, db_violation};
 use crate::migrate::{self, Migration};
 use crate::tenants::{self, Tenant};
@@ -234,7 +234,8 @@ async fn seed_defaults(conn: &mut PgConnection, schema: &str) -> Result<(), Core
     Ok(())
 }
 
-/// Updates a region's name, look and extra domains (the default host is kept).
+/// Updates a region's name, look and extra domains (the default host is kept). A new language
+/// re-indexes the region's search in it.
 pub async fn update(
     db: &Db,
     platform_domain: &HostName,
@@ -245,6 +246,7 @@ pub async fn update(
 ) -> Result<Tenant, CoreError> {
     let name = check_name(name)?;
     b.check()?;
+    let previous_locale = tenants::get(db.platform(), slug).await?.default_locale;
     let mut tx = db.platform().begin().await.context("starting a transaction")?;
     let id: Uuid = sqlx::query_scalar!(
         "UPDATE platform.tenants SET name = $2, default_locale = $3, tagline = $4, color_primary = $5,
@@ -285,7 +287,14 @@ pub async fn update(
         domains.iter().filter(|d| !existing.iter().any(|e| e == d.as_str()) && **d != primary).cloned().collect();
     add_domains(&mut tx, id, &missing, false).await?;
     tx.commit().await.context("committing the region's update")?;
-    tenants::get(db.platform(), slug).await
+    let tenant = tenants::get(db.platform(), slug).await?;
+    if tenant.default_locale != previous_locale {
+        // Search stems words in the region's language: index everything again in the new one.
+        let mut tx = TenantTx::begin(db, &tenant).await?;
+        crate::search::reindex(&mut tx).await?;
+        tx.commit().await?;
+    }
+    Ok(tenant)
 }
 
 /// Removes a region and everything in it. Used by tests and by operators through the CLI.

@@ -168,6 +168,8 @@ struct ListQuery {
     periode: Option<String>,
     /// `1`: closed announcements too.
     closes: Option<String>,
+    /// `1`: back from deleting one.
+    supprime: Option<String>,
 }
 
 /// The list's filters, checked: unknown values are refused (400), never guessed at.
@@ -265,6 +267,7 @@ struct ListPage<'a> {
     filters: Filters,
     filtered: bool,
     tag_followed: bool,
+    just_deleted: bool,
     page_number: i64,
     prev_url: Option<String>,
     next_url: Option<String>,
@@ -316,6 +319,7 @@ async fn list(
         page_number: number,
         filtered: filters.any(),
         tag_followed,
+        just_deleted: q.supprime.as_deref() == Some("1"),
         feed_url: format!("{base}.atom{feed_query}"),
         filters,
     };
@@ -732,11 +736,11 @@ async fn delete_comment(
         return Err(WebError::Forbidden);
     }
     let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
-    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    let comment = comments::get(&mut tx, id).await?.ok_or(WebError::NotFound)?;
+    let comment = app.db.with_tenant(&tenant, |tx| Box::pin(comments::get(tx, id))).await?.ok_or(WebError::NotFound)?;
     if comment.author_id != me.id && me.role != "admin" {
         return Err(WebError::Forbidden);
     }
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
     comments::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("{}#commentaires", comment.contribution_url)).into_response())
@@ -986,6 +990,10 @@ async fn complete_draft(
 ) -> Result<Result<(), StatusCode>, WebError> {
     let l = page.locale;
     if draft.kind == Kind::Dossier {
+        if let Some(id) = foreign_item(app, tenant, &f.items).await? {
+            form.field_error("items", t(l, "kinds.dossier.errors.bad_item", &[("id", id.to_string())]));
+            return Ok(Err(StatusCode::UNPROCESSABLE_ENTITY));
+        }
         let handles = f.coauthor_handles();
         if handles.len() > 10 {
             form.field_error("coauthors", t(l, "kinds.dossier.errors.coauthors", &[]));
@@ -1039,6 +1047,24 @@ async fn complete_draft(
         }
     }
     Ok(Ok(()))
+}
+
+/// The number of the first dossier item given by the address of another site. Each region
+/// numbers its own contributions, so `https://<other region>/articles/3` names another region's
+/// page, not this region's number 3.
+async fn foreign_item(app: &AppState, tenant: &Tenant, items: &str) -> Result<Option<i64>, WebError> {
+    for line in items.lines().map(str::trim) {
+        let Some((_, rest)) = line.split_once("://") else { continue };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let here = match echos_domain::HostName::parse(authority) {
+            Ok(host) => app.directory.resolve(&host).await?.is_some_and(|t| t.id == tenant.id),
+            Err(_) => false,
+        };
+        if !here {
+            return Ok(parse::dossier_items(line).and_then(|ids| ids.first().copied()));
+        }
+    }
+    Ok(None)
 }
 
 async fn create(
@@ -1200,6 +1226,10 @@ async fn update(
     let current = editable(&app, &tenant, &viewer, kind, id).await?;
     let target = FormTarget { kind, action, editing: true, cover_url: current.cover_key.as_deref() };
     let mut form = f.keep();
+    if must_confirm(&app, &tenant, &viewer).await? {
+        form.error = Some(t(page.locale, "contributions.errors.confirm_first", &[]));
+        return render_form(&app, StatusCode::FORBIDDEN, &page, &form, &target);
+    }
     let Some(mut draft) = f.parse(kind, &page, &mut form) else {
         return render_form(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form, &target);
     };
@@ -1245,7 +1275,12 @@ async fn delete(
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         return Err(WebError::Forbidden);
     }
-    editable(&app, &tenant, &viewer, kind, id).await?;
+    let item = editable(&app, &tenant, &viewer, kind, id).await?;
+    // Co-authors edit a dossier; deleting it stays with its author (and the region's admins).
+    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    if me.id != item.author_id && me.role != "admin" {
+        return Err(WebError::Forbidden);
+    }
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
     contributions::delete(&mut tx, id).await?;
     tx.commit().await?;
@@ -1272,7 +1307,10 @@ async fn toggle_like(
     }
     let me = viewer.member.as_ref().map_or(0, |m| m.id);
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    contributions::toggle_like(&mut tx, id, me).await?;
+    if let Err(e) = contributions::toggle_like(&mut tx, id, me).await {
+        tx.rollback().await?;
+        return Err(e.into());
+    }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/{}/{id}#jaime", kind.segment())).into_response())
 }

@@ -15,6 +15,7 @@ pub mod links;
 pub mod members;
 pub mod pages;
 pub mod router;
+pub mod search;
 pub mod session;
 pub mod site;
 pub mod state;

@@ -155,11 +155,18 @@ async fn follow_member(
         return Err(WebError::Forbidden);
     }
     let me = viewer.member.as_ref().map_or(0, |m| m.id);
-    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    let followed = accounts::member_by_handle(&mut tx, &handle).await?.ok_or(WebError::NotFound)?;
+    let found = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            let handle = handle.clone();
+            Box::pin(async move { accounts::member_by_handle(tx, &handle).await })
+        })
+        .await?;
+    let followed = found.ok_or(WebError::NotFound)?;
     if followed.id == me {
         return Err(WebError::BadRequest);
     }
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
     follows::toggle_member(&mut tx, me, followed.id).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("{back}#suivre")).into_response())
@@ -198,7 +205,10 @@ async fn follow_tag(
     let tag = echos_domain::contribution::tag(&tag).ok_or(WebError::BadRequest)?;
     let me = viewer.member.as_ref().map_or(0, |m| m.id);
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    follows::toggle_tag(&mut tx, me, &tag).await?;
+    if let Err(e) = follows::toggle_tag(&mut tx, me, &tag).await {
+        tx.rollback().await?;
+        return Err(e.into());
+    }
     tx.commit().await?;
     Ok(Redirect::to(&back).into_response())
 }

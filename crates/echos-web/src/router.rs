@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, render_errors};
 use crate::state::AppState;
-use crate::{account, assets, auth, contributions, members, pages, session, site};
+use crate::{account, assets, auth, contributions, members, pages, search, session, site};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::routes())
         .merge(members::routes())
         .merge(contributions::routes())
+        .merge(search::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

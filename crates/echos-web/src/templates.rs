@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "contributions/show.html",
     "contributions/form.html",
     "contributions/comment_edit.html",
+    "search/results.html",
     "mail/layout.html",
     "mail/layout.txt",
     "mail/macros.html",
