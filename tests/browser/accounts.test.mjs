@@ -2,15 +2,10 @@
 // with the same account and join it, in Debian's chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { alpes, launch, littoral, mailTo, shots } from './support.mjs';
 
-const port = process.env.ECHOS_BASE_PORT;
-const outbox = process.env.ECHOS_MAIL__OUTBOX_DIR;
-const shots = process.env.SHOTS_DIR;
-const alpes = `http://alpes.localhost:${port}`;
-const littoral = `http://littoral.localhost:${port}`;
 let browser;
 
 // A 2×2 PNG.
@@ -18,29 +13,9 @@ const AVATAR_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launch();
 });
 after(async () => browser?.close());
-
-/** The decoded text of the newest message to `to`, waiting for the worker to send it. */
-async function mailTo(to, { timeoutMs = 15000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    let files = [];
-    try { files = readdirSync(outbox).filter((f) => f.endsWith('.eml')); } catch { /* not yet */ }
-    const found = files
-      .map((f) => readFileSync(join(outbox, f), 'utf8'))
-      .filter((m) => m.includes(`To: ${to}`))
-      .map((m) => m.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
-    if (found.length) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no mail to ${to} in ${outbox}`);
-}
 
 test('a visitor signs up, confirms, signs out and in, then joins a second region', async () => {
   const email = `visiteur-${Date.now()}@exemple.org`;

@@ -8,6 +8,8 @@ ECHOS=${ECHOS_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/echos}
 ADMIN=${ECHOS_BROWSER_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export DATABASE_URL=${ADMIN%/*}/echosciences_browser
 export ECHOS_PLATFORM__DOMAIN=localhost ECHOS_TELEMETRY__LOG=warn ECHOS_TENANCY__SPARES=1
+# The curated-link test serves the page to preview on 127.0.0.2: let the preview fetcher reach it.
+export ECHOS_LINKS__PREVIEW_ALLOW='["127.0.0.2/32"]'
 WORK=$(mktemp -d)
 export ECHOS_MAIL__OUTBOX_DIR=$WORK/outbox ECHOS_MEDIA__DIR=$WORK/media SHOTS_DIR=${SHOTS_DIR:-$WORK/shots}
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

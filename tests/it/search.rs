@@ -142,6 +142,26 @@ async fn authors_names_and_tags_are_searchable() {
 }
 
 #[tokio::test]
+async fn a_renamed_author_is_found_by_the_new_name() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut b = writer(&app, &a, "Émilie du Châtelet").await;
+    let url = article(&app, &a, &mut b, "Les forces vives", "Une traduction de Newton.", "").await;
+    assert!(lists(&search(&app, &a, "q=chatelet").await, &url));
+    let renamed = app
+        .post_form(
+            &a.host,
+            "/mon-espace/profil",
+            &[("display_name", "Marquise de Breteuil"), ("kind", "person")],
+            &mut b,
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert!(lists(&search(&app, &a, "q=breteuil").await, &url), "found by the new name");
+    assert!(!lists(&search(&app, &a, "q=chatelet").await, &url), "not by the old one");
+}
+
+#[tokio::test]
 async fn drafts_and_deleted_contributions_are_never_found() {
     let app = TestApp::new().await;
     let a = app.tenant().await;

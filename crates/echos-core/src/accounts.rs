@@ -337,9 +337,10 @@ pub struct ProfileEdit {
 }
 
 pub async fn update_profile(tx: &mut TenantTx<'_>, account_id: Uuid, edit: &ProfileEdit) -> Result<(), CoreError> {
-    sqlx::query!(
+    let renamed = sqlx::query_scalar!(
         "UPDATE members SET display_name = $2, kind = $3, audience = $4, bio = $5, website = $6, location = $7
-          WHERE account_id = $1",
+          WHERE account_id = $1
+          RETURNING id",
         account_id,
         edit.profile.display_name.as_str(),
         edit.profile.kind.as_str(),
@@ -348,9 +349,13 @@ pub async fn update_profile(tx: &mut TenantTx<'_>, account_id: Uuid, edit: &Prof
         edit.website,
         edit.location
     )
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await
     .context("updating a profile")?;
+    // The author's name is searchable: their contributions are indexed again.
+    if let Some(member_id) = renamed {
+        crate::search::refresh_author(tx, member_id).await?;
+    }
     Ok(())
 }
 

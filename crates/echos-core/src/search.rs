@@ -82,17 +82,22 @@ pub struct Results {
 /// Recomputes one contribution's text and vector (with its tags and its author's name). Called
 /// at the end of `contributions::create` and `update`, in their transaction.
 pub async fn refresh(tx: &mut TenantTx<'_>, id: i64) -> Result<(), CoreError> {
-    update_vectors(tx, Some(id)).await.map(|_| ())
+    update_vectors(tx, Some(id), None).await.map(|_| ())
+}
+
+/// Recomputes a member's contributions, after their name changed (it is searchable).
+pub async fn refresh_author(tx: &mut TenantTx<'_>, member_id: i64) -> Result<u64, CoreError> {
+    update_vectors(tx, None, Some(member_id)).await
 }
 
 /// Recomputes every contribution of the region, in the configuration of its language as it is
 /// now; returns how many were indexed. Run when the region's language changes
 /// (`provision::update`).
 pub async fn reindex(tx: &mut TenantTx<'_>) -> Result<u64, CoreError> {
-    update_vectors(tx, None).await
+    update_vectors(tx, None, None).await
 }
 
-async fn update_vectors(tx: &mut TenantTx<'_>, id: Option<i64>) -> Result<u64, CoreError> {
+async fn update_vectors(tx: &mut TenantTx<'_>, id: Option<i64>, author: Option<i64>) -> Result<u64, CoreError> {
     let done = sqlx::query!(
         "UPDATE contributions c
             SET body_text = x.body_text,
@@ -106,10 +111,11 @@ async fn update_vectors(tx: &mut TenantTx<'_>, id: Option<i64>) -> Result<u64, C
                    FROM contributions c2,
                         (SELECT public.echos_search_config(default_locale) AS cfg
                            FROM platform.tenants WHERE schema_name = current_schema()) r
-                  WHERE $1::bigint IS NULL OR c2.id = $1) x,
+                  WHERE ($1::bigint IS NULL OR c2.id = $1) AND ($2::bigint IS NULL OR c2.author_id = $2)) x,
                 members m
           WHERE c.id = x.id AND m.id = c.author_id",
-        id
+        id,
+        author
     )
     .execute(&mut **tx)
     .await
