@@ -147,7 +147,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
                 if let Some(seed) = echos_core::seed::read(&config.paths.tenants_dir, &t.slug).map_err(sentence)? {
                     let n = echos_core::seed::apply(&db, &t, &seed).await.map_err(sentence)?;
                     if n > 0 {
-                        println!("{}: {n} demo article(s) published", t.slug);
+                        println!("{}: {n} demo contribution(s) published", t.slug);
                     }
                 }
             }
