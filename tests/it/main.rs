@@ -15,4 +15,5 @@ mod pages;
 mod provisioning;
 mod search;
 mod statement_cache;
+mod structures;
 mod telemetry;

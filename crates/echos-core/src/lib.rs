@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod structures;
 pub mod tenants;
 
 pub use config::Config;

@@ -52,6 +52,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(7, "tenant", "0007_likes.sql"),
         migration!(8, "tenant", "0008_contribution_kinds.sql"),
         migration!(9, "tenant", "0009_search.sql"),
+        migration!(10, "tenant", "0010_structure_managers.sql"),
     ]
 }
 

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use echos_core::contributions::{self, Contribution, Draft, Filter, Refusal};
+use echos_core::structures::{self, Named};
 use echos_core::{Tenant, TenantTx, comments};
 use echos_domain::contribution::{self as parse, Kind};
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,8 @@ pub struct ContributionView {
     updated: Option<String>,
     status: String,
     can_edit: bool,
+    /// Co-authors edit but do not delete.
+    can_delete: bool,
     cover_url: Option<String>,
     link: Option<LinkView>,
     announcement_kind: Option<String>,
@@ -144,6 +147,7 @@ impl ContributionView {
                 .map(|_| long_date(c.updated_at.date(), page.locale)),
             status: c.status,
             can_edit,
+            can_delete: can_edit,
             cover_url: c.cover_key.map(|k| format!("/media/{k}")),
             link,
             announcement_kind: c.announcement_kind,
@@ -410,7 +414,10 @@ async fn show(
             Box::pin(async move {
                 let Some(item) = contributions::get(tx, id).await? else { return Ok((None, false)) };
                 let coauthor = match me {
-                    Some(me) if item.status != "published" => contributions::is_coauthor(tx, id, me).await?,
+                    Some(me) if item.status != "published" => {
+                        contributions::is_coauthor(tx, id, me).await?
+                            || structures::acts_for(tx, me, item.author_id).await?
+                    }
                     _ => false,
                 };
                 Ok((Some(item), coauthor))
@@ -442,7 +449,8 @@ async fn render_show(
     let kind = item.kind();
     let me = viewer.and_then(|v| v.member.as_ref());
     let me_id = me.map(|m| m.id);
-    let (list, (like_count, liked), items, coauthors) = app
+    let author_id = item.author_id;
+    let (list, (like_count, liked), items, coauthors, for_author) = app
         .db
         .with_tenant(tenant, |tx| {
             Box::pin(async move {
@@ -453,7 +461,11 @@ async fn render_show(
                 } else {
                     (Vec::new(), Vec::new())
                 };
-                Ok((list, likes, items, coauthors))
+                let for_author = match me_id {
+                    Some(me) => structures::acts_for(tx, me, author_id).await?,
+                    None => false,
+                };
+                Ok((list, likes, items, coauthors, for_author))
             })
         })
         .await?;
@@ -495,7 +507,8 @@ async fn render_show(
     let comment_action = format!("/{}/{id}/commentaires", kind.segment());
     let can_edit_as_coauthor = me.is_some_and(|m| coauthors.iter().any(|(cid, _, _)| *cid == m.id));
     let mut view = ContributionView::of(item, page, viewer);
-    view.can_edit |= can_edit_as_coauthor;
+    view.can_edit |= can_edit_as_coauthor || for_author;
+    view.can_delete |= for_author;
     let ctx = ShowPage {
         page,
         section: kind.segment(),
@@ -775,6 +788,8 @@ struct FormCtx<'a> {
     cover_url: Option<String>,
     announcement_kinds: &'static [&'static str],
     min_date: String,
+    /// The structures the member may sign for (new contributions only).
+    structures: &'a [Named],
 }
 
 struct FormTarget<'a> {
@@ -782,6 +797,17 @@ struct FormTarget<'a> {
     action: String,
     editing: bool,
     cover_url: Option<&'a str>,
+    structures: Vec<Named>,
+}
+
+impl<'a> FormTarget<'a> {
+    /// The form of a new contribution, offering the structures this member acts for.
+    async fn new(app: &AppState, tenant: &Tenant, viewer: &Viewer, kind: Kind) -> Result<Self, WebError> {
+        let me = viewer.member.as_ref().map_or(0, |m| m.id);
+        let structures =
+            app.db.with_tenant(tenant, |tx| Box::pin(async move { structures::managed_by(tx, me).await })).await?;
+        Ok(Self { kind, action: format!("/{}", kind.segment()), editing: false, cover_url: None, structures })
+    }
 }
 
 fn render_form(
@@ -802,6 +828,7 @@ fn render_form(
         cover_url: target.cover_url.map(|k| format!("/media/{k}")),
         announcement_kinds: &parse::ANNOUNCEMENT_KINDS,
         min_date: time::OffsetDateTime::now_utc().date().to_string(),
+        structures: &target.structures,
     };
     Ok((status, Html(app.templates.render("contributions/form.html", ctx)?)).into_response())
 }
@@ -809,14 +836,15 @@ fn render_form(
 async fn new_form(
     State(app): State<AppState>,
     Extension(kind): Extension<Kind>,
-    _t: CurrentTenant,
+    CurrentTenant(tenant): CurrentTenant,
     page: Page,
     viewer: Option<Extension<Viewer>>,
 ) -> Result<Response, WebError> {
-    if let Err(r) = member_or_redirect(viewer, &format!("/{}/nouveau", kind.segment())) {
-        return Ok(r.into_response());
-    }
-    let target = FormTarget { kind, action: format!("/{}", kind.segment()), editing: false, cover_url: None };
+    let viewer = match member_or_redirect(viewer, &format!("/{}/nouveau", kind.segment())) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let target = FormTarget::new(&app, &tenant, &viewer, kind).await?;
     render_form(&app, StatusCode::OK, &page, &FormState::default(), &target)
 }
 
@@ -835,6 +863,8 @@ struct ContributionForm {
     closes_on: String,
     items: String,
     coauthors: String,
+    /// The id of a structure the member signs for; empty: the member.
+    au_nom_de: String,
     #[serde(skip)]
     cover: Option<Upload>,
 }
@@ -893,6 +923,7 @@ impl<S: Send + Sync> FromRequest<S> for ContributionForm {
                 "closes_on" => &mut f.closes_on,
                 "items" => &mut f.items,
                 "coauthors" => &mut f.coauthors,
+                "au_nom_de" => &mut f.au_nom_de,
                 _ => continue,
             };
             *slot = text;
@@ -913,6 +944,7 @@ impl ContributionForm {
             .value("closes_on", &self.closes_on)
             .value("items", &self.items)
             .value("coauthors", &self.coauthors)
+            .value("au_nom_de", &self.au_nom_de)
     }
 
     /// The draft, or `None` with the reasons in `form`. Co-authors are checked against the
@@ -1081,7 +1113,7 @@ async fn create(
         Ok(v) => v,
         Err(r) => return Ok(r.into_response()),
     };
-    let target = FormTarget { kind, action: format!("/{}", kind.segment()), editing: false, cover_url: None };
+    let target = FormTarget::new(&app, &tenant, &viewer, kind).await?;
     let mut form = f.keep();
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
@@ -1097,7 +1129,18 @@ async fn create(
     if let Err(status) = complete_draft(&app, &tenant, &page, &mut f, &mut draft, &mut form).await? {
         return render_form(&app, status, &page, &form, &target);
     }
-    let author = viewer.member.as_ref().map_or(0, |m| m.id);
+    // Signed by the member, or by a structure they act for (and only then).
+    let author = match f.au_nom_de.trim() {
+        "" => viewer.member.as_ref().map_or(0, |m| m.id),
+        id => {
+            let id: i64 = id.parse().map_err(|_| WebError::BadRequest)?;
+            if !target.structures.iter().any(|s| s.id == id) {
+                discard_cover(&app, &tenant, &draft).await;
+                return Err(WebError::Forbidden);
+            }
+            id
+        }
+    };
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
     match contributions::create(&mut tx, tenant.id, author, &draft).await? {
         Ok(id) => {
@@ -1132,30 +1175,33 @@ async fn discard_cover(app: &AppState, tenant: &Tenant, draft: &Draft) {
 
 /// The contribution, if this viewer may change it: 404 when it is not there (or of another
 /// kind), 403 when it is someone else's (and the viewer neither a co-author nor an admin).
-async fn editable(
-    app: &AppState,
-    tenant: &Tenant,
-    viewer: &Viewer,
-    kind: Kind,
-    id: i64,
-) -> Result<Contribution, WebError> {
+async fn editable(app: &AppState, tenant: &Tenant, viewer: &Viewer, kind: Kind, id: i64) -> Result<Editable, WebError> {
     let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
     let me_id = me.id;
-    let (item, coauthor) = app
+    let (item, coauthor, for_author) = app
         .db
         .with_tenant(tenant, |tx| {
             Box::pin(async move {
-                let item = contributions::get(tx, id).await?;
+                let Some(item) = contributions::get(tx, id).await? else { return Ok((None, false, false)) };
                 let coauthor = contributions::is_coauthor(tx, id, me_id).await?;
-                Ok((item, coauthor))
+                let for_author = structures::acts_for(tx, me_id, item.author_id).await?;
+                Ok((Some(item), coauthor, for_author))
             })
         })
         .await?;
     let item = item.filter(|c| c.kind() == kind).ok_or(WebError::NotFound)?;
-    if me.id != item.author_id && !coauthor && me.role != "admin" {
+    let as_author = me.id == item.author_id || for_author || me.role == "admin";
+    if !as_author && !coauthor {
         return Err(if item.status == "published" { WebError::Forbidden } else { WebError::NotFound });
     }
-    Ok(item)
+    Ok(Editable { item, as_author })
+}
+
+/// A contribution this viewer may edit; `as_author` when they may also delete it (its author,
+/// someone acting for the structure that signed it, or an admin — not a co-author).
+struct Editable {
+    item: Contribution,
+    as_author: bool,
 }
 
 async fn edit_form(
@@ -1170,7 +1216,7 @@ async fn edit_form(
         Ok(v) => v,
         Err(r) => return Ok(r.into_response()),
     };
-    let c = editable(&app, &tenant, &viewer, kind, id).await?;
+    let c = editable(&app, &tenant, &viewer, kind, id).await?.item;
     let (items, coauthors) = if kind == Kind::Dossier {
         app.db
             .with_tenant(&tenant, |tx| {
@@ -1197,6 +1243,7 @@ async fn edit_form(
         action: format!("/{}/{id}/modifier", kind.segment()),
         editing: true,
         cover_url: c.cover_key.as_deref(),
+        structures: Vec::new(),
     };
     render_form(&app, StatusCode::OK, &page, &form, &target)
 }
@@ -1220,11 +1267,12 @@ async fn update(
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         let mut form = f.keep();
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
-        let target = FormTarget { kind, action, editing: true, cover_url: None };
+        let target = FormTarget { kind, action, editing: true, cover_url: None, structures: Vec::new() };
         return render_form(&app, StatusCode::FORBIDDEN, &page, &form, &target);
     }
-    let current = editable(&app, &tenant, &viewer, kind, id).await?;
-    let target = FormTarget { kind, action, editing: true, cover_url: current.cover_key.as_deref() };
+    let current = editable(&app, &tenant, &viewer, kind, id).await?.item;
+    let target =
+        FormTarget { kind, action, editing: true, cover_url: current.cover_key.as_deref(), structures: Vec::new() };
     let mut form = f.keep();
     if must_confirm(&app, &tenant, &viewer).await? {
         form.error = Some(t(page.locale, "contributions.errors.confirm_first", &[]));
@@ -1275,10 +1323,8 @@ async fn delete(
     if !csrf_ok(&headers, &csrf, &f.csrf_token) {
         return Err(WebError::Forbidden);
     }
-    let item = editable(&app, &tenant, &viewer, kind, id).await?;
     // Co-authors edit a dossier; deleting it stays with its author (and the region's admins).
-    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
-    if me.id != item.author_id && me.role != "admin" {
+    if !editable(&app, &tenant, &viewer, kind, id).await?.as_author {
         return Err(WebError::Forbidden);
     }
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;

@@ -1,19 +1,20 @@
 //! Members' pages: a public profile per member (`/membres/<handle>`) and the personal space.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
 use echos_core::accounts::{self, Member};
 use echos_core::contributions::Filter;
-use echos_core::{TenantTx, contributions, follows, notifications};
+use echos_core::{TenantTx, contributions, follows, notifications, structures};
 use echos_domain::Locale;
 use serde::Serialize;
 
 use crate::contributions::{ContributionView, urlencode};
 use crate::error::WebError;
-use crate::forms::CsrfOnly;
+use crate::forms::{CsrfOnly, FormState};
+use crate::i18n::t;
 use crate::session::{CsrfToken, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
@@ -25,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/membres/{handle}/suivre", axum::routing::post(follow_member))
         .route("/mots-cles/{tag}/suivre", axum::routing::post(follow_tag))
         .route("/mon-espace", get(my_space))
+        .route("/mon-espace/structure/gestionnaires", axum::routing::post(add_manager))
+        .route("/mon-espace/structure/gestionnaires/{id}/retirer", axum::routing::post(remove_manager))
         .route("/mon-espace/notifications", get(list_notifications))
         .route("/mon-espace/notifications/lues", axum::routing::post(mark_read))
         .route("/media/{*key}", get(show_media))
@@ -223,6 +226,12 @@ struct SpacePage<'a> {
     feed: Vec<ContributionView>,
     followed_members: Vec<FollowedMember>,
     followed_tags: Vec<String>,
+    is_structure: bool,
+    /// A structure's: who publishes on its behalf.
+    managers: Vec<structures::Named>,
+    /// The structures this member publishes for.
+    acts_for: Vec<structures::Named>,
+    managers_form: &'a FormState,
 }
 
 #[derive(Serialize)]
@@ -240,26 +249,44 @@ async fn my_space(
     let Some(Extension(viewer)) = viewer else {
         return Ok(Redirect::to("/connexion?next=/mon-espace").into_response());
     };
-    let Some(member) = viewer.member.as_ref() else { return Ok(Redirect::to("/rejoindre").into_response()) };
+    if viewer.member.is_none() {
+        return Ok(Redirect::to("/rejoindre").into_response());
+    }
+    render_space(&app, &tenant, &page, &viewer, &FormState::default(), StatusCode::OK).await
+}
+
+/// The personal space; `managers_form` is the structure's "who publishes for us" form as typed.
+async fn render_space(
+    app: &AppState,
+    tenant: &echos_core::Tenant,
+    page: &Page,
+    viewer: &Viewer,
+    managers_form: &FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let member = viewer.member.as_ref().ok_or(WebError::NotFound)?;
     let member_id = member.id;
-    let (published, drafts, feed, (followed_members, followed_tags)) = app
+    let is_structure = member.kind == "structure";
+    let (published, drafts, feed, (followed_members, followed_tags), (managers, acts_for)) = app
         .db
-        .with_tenant(&tenant, |tx| {
+        .with_tenant(tenant, |tx| {
             Box::pin(async move {
                 let published = contributions::by_author(tx, member_id, "published", 20).await?;
                 let drafts = contributions::by_author(tx, member_id, "draft", 20).await?;
                 let feed = follows::feed(tx, member_id, 20, 0).await?;
                 let followed = follows::followed(tx, member_id).await?;
-                Ok((published, drafts, feed, followed))
+                let managers = if is_structure { structures::managers(tx, member_id).await? } else { Vec::new() };
+                let acts_for = structures::managed_by(tx, member_id).await?;
+                Ok((published, drafts, feed, followed, (managers, acts_for)))
             })
         })
         .await?;
-    let view = MemberView::of(member, page.locale, Some(&viewer));
+    let view = MemberView::of(member, page.locale, Some(viewer));
     let views = |list: Vec<contributions::Contribution>| {
-        list.into_iter().map(|c| ContributionView::of(c, &page, Some(&viewer))).collect()
+        list.into_iter().map(|c| ContributionView::of(c, page, Some(viewer))).collect()
     };
     let ctx = SpacePage {
-        page: &page,
+        page,
         member: view,
         publications: views(published),
         drafts: views(drafts),
@@ -269,8 +296,89 @@ async fn my_space(
             .map(|(handle, display_name)| FollowedMember { handle, display_name })
             .collect(),
         followed_tags,
+        is_structure,
+        managers,
+        acts_for,
+        managers_form,
     };
-    Ok(Html(app.templates.render("members/my_space.html", ctx)?).into_response())
+    Ok((status, Html(app.templates.render("members/my_space.html", ctx)?)).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ManagerForm {
+    csrf_token: String,
+    handle: String,
+}
+
+/// A structure names a person who publishes on its behalf.
+async fn add_manager(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Form(f): Form<ManagerForm>,
+) -> Result<Response, WebError> {
+    let viewer = match crate::account::member_or_redirect(viewer, "/mon-espace") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    let mut form = FormState::default().value("handle", &f.handle);
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+        return render_space(&app, &tenant, &page, &viewer, &form, StatusCode::FORBIDDEN).await;
+    }
+    if me.kind != "structure" {
+        return Err(WebError::Forbidden);
+    }
+    let handle = f.handle.trim().trim_start_matches('@').to_lowercase();
+    let structure = me.id;
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    match structures::add_manager(&mut tx, structure, &handle).await? {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Redirect::to("/mon-espace#au-nom-de").into_response())
+        }
+        Err(refusal) => {
+            tx.rollback().await?;
+            let key = match refusal {
+                structures::AddRefusal::Unknown => "structures.errors.unknown",
+                structures::AddRefusal::NotAPerson => "structures.errors.not_a_person",
+            };
+            form.field_error("handle", t(page.locale, key, &[("handle", handle)]));
+            render_space(&app, &tenant, &page, &viewer, &form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// A structure stops someone publishing on its behalf.
+async fn remove_manager(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(member_id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let viewer = match crate::account::member_or_redirect(viewer, "/mon-espace") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    if me.kind != "structure" {
+        return Err(WebError::Forbidden);
+    }
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    structures::remove_manager(&mut tx, me.id, member_id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/mon-espace#au-nom-de").into_response())
 }
 
 /// `28 novembre 2026`, `28 November 2026`, `28 de novembre de 2026`.
