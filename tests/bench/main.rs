@@ -94,7 +94,149 @@ async fn main() {
                 started.elapsed().as_secs_f64()
             );
         }
-        _ => eprintln!("usage: echos-bench provision <N> | migrate-column"),
+        Some("fill") => {
+            // One region full of content, for timing its pages (tests/load/pages.sh).
+            let slug = args.get(1).map_or("pages", String::as_str);
+            let per_kind: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(400);
+            let slug = Slug::parse(slug).unwrap();
+            let new = NewTenant {
+                slug: slug.clone(),
+                name: "Région chargée".into(),
+                domains: vec![],
+                branding: Branding::default(),
+            };
+            let tenant = provision::create(&db, &domain, new).await.unwrap();
+            let seed = filled_seed(per_kind);
+            seed.check().unwrap();
+            let started = Instant::now();
+            let n = echos_core::seed::apply(&db, &tenant, &seed).await.unwrap();
+            println!("fill: {n} contributions written in {:.1} s", started.elapsed().as_secs_f64());
+        }
+        _ => eprintln!("usage: echos-bench provision <N> | migrate-column | fill <slug> <per kind>"),
     }
     db.close().await;
+}
+
+/// A region's worth of generated content: 40 members, `per_kind` contributions of each kind with
+/// tags, comments and likes, plausible French text of a few hundred words.
+fn filled_seed(per_kind: usize) -> echos_core::seed::SeedFile {
+    const WORDS: &[&str] = &[
+        "glacier",
+        "écologie",
+        "énergie",
+        "planétarium",
+        "médiation",
+        "laboratoire",
+        "biodiversité",
+        "climat",
+        "astronomie",
+        "géologie",
+        "chimie",
+        "robotique",
+        "numérique",
+        "santé",
+        "océan",
+        "forêt",
+        "montagne",
+        "observatoire",
+        "atelier",
+        "exposition",
+        "conférence",
+        "chercheur",
+        "enseignante",
+        "public",
+        "jeunesse",
+        "expérience",
+        "mesure",
+        "données",
+        "satellite",
+        "papillon",
+        "abeille",
+        "rivière",
+        "neige",
+        "volcan",
+    ];
+    const TAGS: &[&str] = &[
+        "astronomie",
+        "climat",
+        "biodiversité",
+        "numérique",
+        "santé",
+        "énergie",
+        "jeunesse",
+        "patrimoine",
+        "océan",
+        "montagne",
+        "médiation",
+        "sciences participatives",
+    ];
+    let text = |seed: usize, words: usize| -> String {
+        let mut out = String::new();
+        for i in 0..words {
+            let w = WORDS[(seed * 31 + i * 17 + i * i) % WORDS.len()];
+            out.push_str(w);
+            out.push(if i % 14 == 13 { '.' } else { ' ' });
+            if i % 70 == 69 {
+                out.push_str("\n\n");
+            }
+        }
+        out
+    };
+    let members: Vec<serde_json::Value> = (0..40)
+        .map(|i| {
+            serde_json::json!({
+                "key": format!("m{i}"),
+                "name": format!("Membre {i}"),
+                "kind": if i % 5 == 0 { "structure" } else { "person" },
+                "follows": [format!("m{}", (i + 1) % 40)],
+                "follows_tags": [TAGS[i % TAGS.len()]],
+            })
+        })
+        .collect();
+    let item = |kind: &str, i: usize| -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "by": format!("m{}", i % 40),
+            "days_ago": (i % 300) as i64,
+            "title": format!("{} {i} : {}", kind, text(i, 6).trim()),
+            "summary": text(i + 1, 25),
+            "body": text(i, 350),
+            "tags": [TAGS[i % TAGS.len()], TAGS[(i * 7 + 3) % TAGS.len()]],
+            "likes": (0..(i % 6)).map(|j| format!("m{}", (i + j + 1) % 40)).collect::<Vec<_>>(),
+            "comments": (0..(i % 4)).map(|j| serde_json::json!({"by": format!("m{}", (i + j + 2) % 40), "body": text(i + j, 30)})).collect::<Vec<_>>(),
+        });
+        if kind == "Lien" || kind == "Débat" {
+            v.as_object_mut().unwrap().remove("summary");
+        }
+        match kind {
+            "Lien" => {
+                v["url"] = format!("https://exemple.org/ressource/{i}").into();
+                v["preview"] = serde_json::json!({"site": "Exemple", "title": text(i, 8), "description": text(i, 30)});
+            }
+            "Annonce" => {
+                v["type"] = ["competition", "job", "call", "other"][i % 4].into();
+                v["closes_in_days"] = (30 + (i % 90) as i64).into();
+            }
+            _ => {}
+        }
+        v
+    };
+    let mut file = serde_json::json!({
+        "team": "Équipe de la région",
+        "members": members,
+        "articles": (0..per_kind).map(|i| item("Article", i)).collect::<Vec<_>>(),
+        "links": (0..per_kind).map(|i| item("Lien", i)).collect::<Vec<_>>(),
+        "debates": (0..per_kind).map(|i| item("Débat", i)).collect::<Vec<_>>(),
+        "announcements": (0..per_kind).map(|i| item("Annonce", i)).collect::<Vec<_>>(),
+    });
+    // Dossiers gather a few articles, all published before them (older days_ago).
+    let dossiers: Vec<serde_json::Value> = (0..per_kind / 10)
+        .map(|i| {
+            let mut d = item("Dossier", i);
+            d["days_ago"] = 0.into();
+            d["items"] = (0..6).map(|j| file["articles"][(i * 6 + j) % per_kind]["title"].clone()).collect();
+            d
+        })
+        .collect();
+    file["dossiers"] = dossiers.into();
+    serde_json::from_value(file).unwrap()
 }

@@ -129,7 +129,13 @@ async fn someone_elses_article_can_be_neither_edited_nor_deleted() {
     let delete = app.post_form(&a.host, &format!("/articles/{id}/supprimer"), &[], &mut other).await;
     assert_eq!(delete.status, StatusCode::FORBIDDEN);
     assert!(app.get(&a.host, &url).await.body.contains("À moi"));
-    // The author can.
+    let confirm = app.get_as(&a.host, &format!("/articles/{id}/supprimer"), &mut other).await;
+    assert_eq!(confirm.status, StatusCode::FORBIDDEN, "no confirmation page for someone else");
+    // The author can, after a confirmation page.
+    let confirm = app.get_as(&a.host, &format!("/articles/{id}/supprimer"), &mut author).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("Supprimer cette contribution ?") && confirm.body.contains("« À moi »"));
+    assert!(confirm.body.contains("Oui, supprimer définitivement"));
     let gone = app.post_form(&a.host, &format!("/articles/{id}/supprimer"), &[], &mut author).await;
     assert_eq!(gone.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get(&a.host, &url).await.status, StatusCode::NOT_FOUND);

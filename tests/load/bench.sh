@@ -59,12 +59,20 @@ cat > "$WORK/page.sql" <<SQL
 BEGIN;
 SELECT set_config('search_path', '"tenant_b' || :n || '"', true);
 SELECT key, value FROM settings ORDER BY key;
-SELECT c.id, c.slug, c.title, c.summary, c.status, c.author_id, m.display_name, m.handle, m.avatar_key,
+SELECT c.id, c.kind, c.slug, c.title, c.summary, c.status, c.author_id, m.display_name, m.handle, m.avatar_key, m.kind,
        coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                       WHERE ct.contribution_id = c.id ORDER BY t.name), '{}'), c.published_at, c.updated_at
-  FROM contributions c JOIN members m ON m.id = c.author_id
- WHERE c.kind = 'article' AND c.status = 'published'
- ORDER BY c.published_at DESC, c.id DESC LIMIT 4 OFFSET 0;
+                       WHERE ct.contribution_id = c.id ORDER BY t.name), '{}'),
+       c.cover_key, c.link_url, c.announcement_kind, c.closes_on, p.status, p.title, p.description, p.image_url, p.site_name,
+       (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible'),
+       (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id),
+       c.published_at, c.updated_at
+  FROM contributions c JOIN members m ON m.id = c.author_id LEFT JOIN link_previews p ON p.contribution_id = c.id
+ WHERE c.id IN (SELECT x.id FROM unnest('{article,link,debate,announcement,dossier}'::text[]) AS k(kind),
+                       LATERAL (SELECT id FROM contributions
+                                 WHERE kind = k.kind AND status = 'published'
+                                   AND (closes_on IS NULL OR closes_on >= current_date)
+                                 ORDER BY published_at DESC, id DESC LIMIT 4) x)
+ ORDER BY c.published_at DESC, c.id DESC;
 COMMIT;
 SQL
 echo "pgbench, page queries:    $(pgbench -n -M prepared -c "$CONNS" -j 2 -T "${DURATION%s}" -f "$WORK/page.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/{tps=$3} /latency average/{avg=$4} END{printf "%.0f tps, avg %s ms", tps, avg}')"

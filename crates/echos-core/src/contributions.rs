@@ -415,13 +415,16 @@ pub async fn published(
 pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result<Vec<Contribution>, CoreError> {
     sqlx::query_as(concat!(
         select!("'' AS body_md, '' AS body_html"),
-        "WHERE c.id IN (SELECT x.id FROM (SELECT id, row_number() OVER (PARTITION BY kind ORDER BY published_at DESC, id DESC) AS n
-                                            FROM contributions
-                                           WHERE status = 'published' AND (closes_on IS NULL OR closes_on >= current_date)) x
-                         WHERE x.n <= $1)
+        // One index range per kind (`contributions_listing_idx`), however many there are.
+        "WHERE c.id IN (SELECT x.id FROM unnest($2::text[]) AS k(kind),
+                               LATERAL (SELECT id FROM contributions
+                                         WHERE kind = k.kind AND status = 'published'
+                                           AND (closes_on IS NULL OR closes_on >= current_date)
+                                         ORDER BY published_at DESC, id DESC LIMIT $1) x)
          ORDER BY c.published_at DESC, c.id DESC"
     ))
     .bind(per_kind)
+    .bind(Kind::ALL.map(Kind::code).to_vec())
     .fetch_all(&mut **tx)
     .await
     .context("listing the latest contributions")

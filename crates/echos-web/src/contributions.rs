@@ -50,7 +50,7 @@ pub fn routes() -> Router<AppState> {
                     &format!("/{s}/{{id}}/modifier"),
                     get(edit_form).post(update).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
                 )
-                .route(&format!("/{s}/{{id}}/supprimer"), post(delete))
+                .route(&format!("/{s}/{{id}}/supprimer"), get(delete_form).post(delete))
                 .route(&format!("/{s}/{{id}}/commentaires"), post(add_comment))
                 .route(&format!("/{s}/{{id}}/jaime"), post(toggle_like))
                 .layer(Extension(kind)),
@@ -1304,6 +1304,39 @@ async fn update(
             render_form(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form, &target)
         }
     }
+}
+
+#[derive(Serialize)]
+struct DeletePage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+    item: ContributionView,
+}
+
+/// "Delete « … »? This cannot be undone." — the confirmation step.
+async fn delete_form(
+    State(app): State<AppState>,
+    Extension(kind): Extension<Kind>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let viewer = match member_or_redirect(viewer, &format!("/{}/{id}/supprimer", kind.segment())) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let editable = editable(&app, &tenant, &viewer, kind, id).await?;
+    if !editable.as_author {
+        return Err(WebError::Forbidden);
+    }
+    let ctx = DeletePage {
+        section: kind.segment(),
+        item: ContributionView::of(editable.item, &page, Some(&viewer)),
+        page: &page,
+    };
+    Ok(Html(app.templates.render("contributions/delete.html", ctx)?).into_response())
 }
 
 async fn delete(

@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "contributions/show.html",
     "contributions/form.html",
     "contributions/comment_edit.html",
+    "contributions/delete.html",
     "search/results.html",
     "mail/layout.html",
     "mail/layout.txt",
