@@ -1062,3 +1062,20 @@ async fn tag_suggestions_come_from_this_regions_published_tags() {
     let none: Vec<String> = serde_json::from_str(&app.get(&a.host, "/mots-cles/suggestions?q=").await.body).unwrap();
     assert!(none.is_empty());
 }
+
+#[tokio::test]
+async fn je_contribue_offers_every_kind_to_members_and_sends_visitors_to_sign_in() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let visitor = app.get(&a.host, "/contribuer").await;
+    assert_eq!(visitor.status, StatusCode::SEE_OTHER);
+    assert!(visitor.header("location").unwrap_or_default().starts_with("/connexion"));
+    let mut b = Browser::new();
+    crate::accounts::sign_up(&app, &a.host, "Camille Contributrice", &crate::accounts::unique_email(), &mut b).await;
+    let page = app.get_as(&a.host, "/contribuer", &mut b).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for form in ["/articles/nouveau", "/veille/nouveau", "/debats/nouveau", "/annonces/nouveau", "/dossiers/nouveau"] {
+        assert!(page.body.contains(&format!("href=\"{form}\"")), "{form}");
+    }
+    assert!(app.get(&a.host, "/").await.body.contains("Je contribue"), "in the header of every page");
+}

@@ -37,7 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/commentaires/{id}/supprimer", post(delete_comment))
         .route("/commentaires/{id}/modifier", get(edit_comment_form).post(update_comment))
         .route("/mots-cles/suggestions", get(suggest_tags))
-        .route("/flux.atom", get(region_feed));
+        .route("/flux.atom", get(region_feed))
+        .route("/contribuer", get(choose));
     for kind in Kind::ALL {
         let s = kind.segment();
         router = router.merge(
@@ -846,6 +847,27 @@ async fn new_form(
     };
     let target = FormTarget::new(&app, &tenant, &viewer, kind).await?;
     render_form(&app, StatusCode::OK, &page, &FormState::default(), &target)
+}
+
+#[derive(Serialize)]
+struct ChoosePage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+}
+
+/// "Je contribue": which kind to write.
+async fn choose(
+    State(app): State<AppState>,
+    _t: CurrentTenant,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Response, WebError> {
+    if let Err(r) = member_or_redirect(viewer, "/contribuer") {
+        return Ok(r.into_response());
+    }
+    let html = app.templates.render("contributions/choose.html", ChoosePage { page: &page, section: "contribuer" })?;
+    Ok(Html(html).into_response())
 }
 
 /// The form as submitted, urlencoded or multipart (with a cover image).

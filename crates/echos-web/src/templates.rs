@@ -55,6 +55,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "contributions/form.html",
     "contributions/comment_edit.html",
     "contributions/delete.html",
+    "contributions/choose.html",
     "search/results.html",
     "mail/layout.html",
     "mail/layout.txt",
