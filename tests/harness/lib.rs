@@ -255,7 +255,7 @@ impl TestResponse {
 }
 
 /// A cookie jar for one simulated browser, per host (cookies are host-only).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Browser {
     pub cookies: std::collections::BTreeMap<String, String>,
     pub csrf: String,

@@ -917,6 +917,18 @@ async fn post_article_with_cover(
     content_type: &str,
     cover: &[u8],
 ) -> TestResponse {
+    post_multipart(app, t, m, "/articles", fields, ("cover", filename, content_type, cover)).await
+}
+
+/// Posts a multipart form with one file: (field, file name, content type, bytes).
+async fn post_multipart(
+    app: &TestApp,
+    t: &TestTenant,
+    m: &Member,
+    path: &str,
+    fields: &[(&str, &str)],
+    (field, filename, content_type, cover): (&str, &str, &str, &[u8]),
+) -> TestResponse {
     let boundary = "----echoscover1b2c3d4e5f";
     let mut body = Vec::new();
     let csrf = m.browser.csrf.clone();
@@ -927,14 +939,14 @@ async fn post_article_with_cover(
     }
     body.extend_from_slice(
         format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"cover\"; filename=\"{filename}\"\r\n\
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n\
              Content-Type: {content_type}\r\n\r\n"
         )
         .as_bytes(),
     );
     body.extend_from_slice(cover);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = http::Request::post("/articles")
+    let req = http::Request::post(path)
         .header("host", &t.host)
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .header("cookie", m.browser.cookie_header())
@@ -963,6 +975,38 @@ async fn an_article_gets_a_cover_image_sent_with_the_form() {
     assert_eq!(image.status, StatusCode::OK);
     assert!(image.header("content-type").is_some_and(|c| c.starts_with("image/")));
     assert!(app.get(&a.host, "/articles").await.body.contains(&format!("src=\"{media}")), "the card shows it");
+}
+
+#[tokio::test]
+async fn an_image_sent_for_the_text_comes_back_as_markdown_that_shows_it() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let m = member(&app, &a, "Illustratrice").await;
+    let r = post_multipart(&app, &a, &m, "/medias/images", &[], ("image", "carte.png", "image/png", &png(4, 3))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let markdown = json["markdown"].as_str().unwrap().to_owned();
+    let prefix = format!("![](/media/tenants/{}/images/", a.tenant.id);
+    assert!(markdown.starts_with(&prefix), "{markdown}");
+    let url = json["url"].as_str().unwrap();
+    assert_eq!(app.get(&a.host, url).await.status, StatusCode::OK, "stored and served");
+
+    let mut m = m;
+    let body = format!("Voici la carte :\n\n{markdown}");
+    let article = publish(&app, &a, &mut m, "articles", &[("title", "Une carte"), ("body", &body)]).await;
+    let page = app.get(&a.host, &article).await;
+    assert!(page.body.contains(&format!("<img src=\"{url}\"")), "the text shows the image");
+
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>"#;
+    let refused = post_multipart(&app, &a, &m, "/medias/images", &[], ("image", "x.svg", "image/svg+xml", svg)).await;
+    assert_eq!(refused.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(refused.body.contains("\"error\""));
+    let mut forger =
+        Member { browser: m.browser.clone(), email: m.email.clone(), handle: m.handle.clone(), name: m.name.clone() };
+    forger.browser.csrf = "forged".into();
+    let forged =
+        post_multipart(&app, &a, &forger, "/medias/images", &[], ("image", "c.png", "image/png", &png(2, 2))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

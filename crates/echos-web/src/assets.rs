@@ -14,6 +14,7 @@ const EMBEDDED: &[(&str, &str, &[u8])] = &[
     ("site.css", "text/css; charset=utf-8", include_bytes!("../static/site.css")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
     ("tags.js", "text/javascript; charset=utf-8", include_bytes!("../static/tags.js")),
+    ("images.js", "text/javascript; charset=utf-8", include_bytes!("../static/images.js")),
 ];
 
 pub fn routes() -> Router<AppState> {

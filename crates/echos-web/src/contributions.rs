@@ -38,7 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/commentaires/{id}/modifier", get(edit_comment_form).post(update_comment))
         .route("/mots-cles/suggestions", get(suggest_tags))
         .route("/flux.atom", get(region_feed))
-        .route("/contribuer", get(choose));
+        .route("/contribuer", get(choose))
+        .route("/medias/images", post(upload_image).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)));
     for kind in Kind::ALL {
         let s = kind.segment();
         router = router.merge(
@@ -1074,33 +1075,95 @@ async fn complete_draft(
             form.field_error("cover", t(l, "avatar.too_large", &[]));
             return Ok(Err(StatusCode::PAYLOAD_TOO_LARGE));
         }
-        Some(Upload::Bytes(bytes)) => {
-            use echos_core::images::{ImageError, process_image};
-            let max = app.config.media.max_upload_bytes;
-            let processed = tokio::task::spawn_blocking(move || process_image(&bytes, COVER_SIDE, max))
-                .await
-                .map_err(|e| WebError::Internal(e.into()))?;
-            match processed {
-                Ok(image) => {
-                    let key = app.media.put(tenant.id, "images", image.bytes, image.ext, image.content_type).await?;
-                    draft.cover_key = Some(key);
-                }
-                Err(e) => {
-                    let (status, key) = match e {
-                        ImageError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large"),
-                        ImageError::TooManyPixels => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.too_many_pixels"),
-                        ImageError::NotAnImage | ImageError::Unsupported => {
-                            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format")
-                        }
-                        ImageError::Corrupt => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.corrupt"),
-                    };
-                    form.field_error("cover", t(l, key, &[]));
-                    return Ok(Err(status));
-                }
+        Some(Upload::Bytes(bytes)) => match store_image(app, tenant, bytes).await? {
+            Ok(key) => draft.cover_key = Some(key),
+            Err((status, key)) => {
+                form.field_error("cover", t(l, key, &[]));
+                return Ok(Err(status));
             }
-        }
+        },
     }
     Ok(Ok(()))
+}
+
+/// Checks an uploaded image by its content, scales it down, re-encodes it without metadata and
+/// stores it under the region's id; the key, or the status and message key of the refusal.
+async fn store_image(
+    app: &AppState,
+    tenant: &Tenant,
+    bytes: Vec<u8>,
+) -> Result<Result<String, (StatusCode, &'static str)>, WebError> {
+    use echos_core::images::{ImageError, process_image};
+    let max = app.config.media.max_upload_bytes;
+    let processed = tokio::task::spawn_blocking(move || process_image(&bytes, COVER_SIDE, max))
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    Ok(match processed {
+        Ok(image) => Ok(app.media.put(tenant.id, "images", image.bytes, image.ext, image.content_type).await?),
+        Err(ImageError::TooLarge { .. }) => Err((StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large")),
+        Err(ImageError::TooManyPixels) => Err((StatusCode::UNPROCESSABLE_ENTITY, "avatar.too_many_pixels")),
+        Err(ImageError::NotAnImage | ImageError::Unsupported) => {
+            Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format"))
+        }
+        Err(ImageError::Corrupt) => Err((StatusCode::UNPROCESSABLE_ENTITY, "avatar.corrupt")),
+    })
+}
+
+/// An image for a contribution's text, sent by the form's "insert an image" button: stored like a
+/// cover and answered as JSON with the Markdown that shows it (`{"markdown": …}`), or the
+/// refusal (`{"error": …}`) with the status that fits.
+async fn upload_image(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    page: Page,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let refuse = |status: StatusCode, key: &str| {
+        (status, Json(serde_json::json!({ "error": t(page.locale, key, &[]) }))).into_response()
+    };
+    let Some(Extension(viewer)) = viewer.filter(|v| v.member.is_some()) else {
+        return Ok(refuse(StatusCode::UNAUTHORIZED, "contributions.errors.sign_in"));
+    };
+    let max = app.config.media.max_upload_bytes;
+    let (mut token, mut file, mut too_large) = (String::new(), None, false);
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf_token") => token = field.text().await.unwrap_or_default(),
+            Some("image") => {
+                let mut bytes = Vec::new();
+                while let Ok(Some(chunk)) = field.chunk().await {
+                    if bytes.len() + chunk.len() > max {
+                        too_large = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some(bytes);
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok(&headers, &csrf, &token) {
+        return Ok(refuse(StatusCode::FORBIDDEN, "auth.errors.csrf"));
+    }
+    if must_confirm(&app, &tenant, &viewer).await? {
+        return Ok(refuse(StatusCode::FORBIDDEN, "contributions.errors.confirm_first"));
+    }
+    let bytes = match (file, too_large) {
+        (_, true) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large")),
+        (None, _) => return Ok(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format")),
+        (Some(bytes), false) => bytes,
+    };
+    match store_image(&app, &tenant, bytes).await? {
+        Ok(key) => {
+            Ok(Json(serde_json::json!({ "url": format!("/media/{key}"), "markdown": format!("![](/media/{key})") }))
+                .into_response())
+        }
+        Err((status, key)) => Ok(refuse(status, key)),
+    }
 }
 
 /// The number of the first dossier item given by the address of another site. Each region
