@@ -1123,3 +1123,25 @@ async fn je_contribue_offers_every_kind_to_members_and_sends_visitors_to_sign_in
     }
     assert!(app.get(&a.host, "/").await.body.contains("Je contribue"), "in the header of every page");
 }
+
+#[tokio::test]
+async fn an_account_that_writes_too_fast_is_slowed_down_and_keeps_its_text() {
+    let mut config = echos_tests::config();
+    config.accounts.rate_limit_scale = 0.05; // 3 writes an hour per account
+    let app = TestApp::with_config(config).await;
+    let a = app.tenant().await;
+    let mut m = member(&app, &a, "Pressée").await;
+    for i in 0..3 {
+        let r = app
+            .post_form(&a.host, "/debats", &[("title", &format!("Question {i}")), ("body", "texte")], &mut m.browser)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "write {i}");
+    }
+    let r = app
+        .post_form(&a.host, "/debats", &[("title", "Une de trop"), ("body", "gardée telle quelle")], &mut m.browser)
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.header("retry-after").is_some());
+    assert!(r.body.contains("value=\"Une de trop\"") && r.body.contains("gardée telle quelle"), "the text comes back");
+    assert!(!app.get(&a.host, "/debats").await.body.contains("Une de trop"), "nothing written");
+}

@@ -16,12 +16,14 @@ use echos_domain::contribution::{self as parse, Kind};
 use serde::{Deserialize, Serialize};
 
 use crate::account::member_or_redirect;
+use crate::auth::too_many;
 use crate::error::WebError;
 use crate::forms::{CsrfOnly, FormState};
 use crate::i18n::t;
+use crate::limits::Action;
 use crate::links::region_url;
 use crate::members::long_date;
-use crate::session::{CsrfToken, Viewer, csrf_ok};
+use crate::session::{ClientAddress, CsrfToken, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
 
@@ -604,6 +606,7 @@ async fn add_comment(
     CurrentTenant(tenant): CurrentTenant,
     page: Page,
     headers: HeaderMap,
+    Extension(address): Extension<ClientAddress>,
     Extension(csrf): Extension<CsrfToken>,
     viewer: Option<Extension<Viewer>>,
     Path(id): Path<i64>,
@@ -627,6 +630,12 @@ async fn add_comment(
     if must_confirm(&app, &tenant, &viewer).await? {
         form.error = Some(t(page.locale, "contributions.errors.confirm_first", &[]));
         return render_show(&app, &tenant, &page, Some(&viewer), item, &form, StatusCode::FORBIDDEN).await;
+    }
+    if let Err(wait) = app.limiter.check(Action::Write, &tenant.slug, &address.0, Some(&viewer.account_id.to_string()))
+    {
+        form.error = Some(t(page.locale, "contributions.errors.rate_limited", &[]));
+        let shown = render_show(&app, &tenant, &page, Some(&viewer), item, &form, StatusCode::TOO_MANY_REQUESTS).await;
+        return too_many(shown, wait);
     }
     let parent = match f.parent_id.as_str() {
         "" => None,
@@ -1117,6 +1126,7 @@ async fn upload_image(
     CurrentTenant(tenant): CurrentTenant,
     page: Page,
     headers: HeaderMap,
+    Extension(address): Extension<ClientAddress>,
     Extension(csrf): Extension<CsrfToken>,
     viewer: Option<Extension<Viewer>>,
     mut multipart: axum::extract::Multipart,
@@ -1151,6 +1161,10 @@ async fn upload_image(
     }
     if must_confirm(&app, &tenant, &viewer).await? {
         return Ok(refuse(StatusCode::FORBIDDEN, "contributions.errors.confirm_first"));
+    }
+    if let Err(wait) = app.limiter.check(Action::Write, &tenant.slug, &address.0, Some(&viewer.account_id.to_string()))
+    {
+        return too_many(Ok(refuse(StatusCode::TOO_MANY_REQUESTS, "contributions.errors.rate_limited")), wait);
     }
     let bytes = match (file, too_large) {
         (_, true) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large")),
@@ -1190,6 +1204,7 @@ async fn create(
     CurrentTenant(tenant): CurrentTenant,
     page: Page,
     headers: HeaderMap,
+    Extension(address): Extension<ClientAddress>,
     Extension(csrf): Extension<CsrfToken>,
     viewer: Option<Extension<Viewer>>,
     mut f: ContributionForm,
@@ -1207,6 +1222,11 @@ async fn create(
     if must_confirm(&app, &tenant, &viewer).await? {
         form.error = Some(t(page.locale, "contributions.errors.confirm_first", &[]));
         return render_form(&app, StatusCode::FORBIDDEN, &page, &form, &target);
+    }
+    if let Err(wait) = app.limiter.check(Action::Write, &tenant.slug, &address.0, Some(&viewer.account_id.to_string()))
+    {
+        form.error = Some(t(page.locale, "contributions.errors.rate_limited", &[]));
+        return too_many(render_form(&app, StatusCode::TOO_MANY_REQUESTS, &page, &form, &target), wait);
     }
     let Some(mut draft) = f.parse(kind, &page, &mut form) else {
         return render_form(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form, &target);

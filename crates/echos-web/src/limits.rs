@@ -1,5 +1,6 @@
 //! Rate limits on sign-in, sign-up and password reset, by client address and by account, so that
-//! guessing passwords or flooding someone's inbox is slow. Fixed windows counted in this process
+//! guessing passwords or flooding someone's inbox is slow; and on writing (contributions, comments,
+//! images), so that an account cannot flood a region or make the server fetch link after link. Fixed windows counted in this process
 //! (moka, entries expire with their window); each replica counts on its own.
 
 use std::net::{IpAddr, SocketAddr};
@@ -17,6 +18,7 @@ pub enum Action {
     SignIn,
     SignUp,
     Reset,
+    Write,
 }
 
 impl Action {
@@ -26,15 +28,17 @@ impl Action {
             Self::SignIn => (20, Duration::from_secs(300)),
             Self::SignUp => (10, Duration::from_secs(3600)),
             Self::Reset => (10, Duration::from_secs(3600)),
+            Self::Write => (300, Duration::from_secs(3600)),
         }
     }
 
-    /// (attempts, window) per account (e-mail).
+    /// (attempts, window) per account (e-mail, or id for writing).
     fn per_account(self) -> (u32, Duration) {
         match self {
             Self::SignIn => (8, Duration::from_secs(900)),
             Self::SignUp => (3, Duration::from_secs(3600)),
             Self::Reset => (3, Duration::from_secs(3600)),
+            Self::Write => (60, Duration::from_secs(3600)),
         }
     }
 }
@@ -49,7 +53,7 @@ pub struct Limiter {
 impl Limiter {
     pub fn new(scale: f64) -> Self {
         let mut windows = Vec::new();
-        for action in [Action::SignIn, Action::SignUp, Action::Reset] {
+        for action in [Action::SignIn, Action::SignUp, Action::Reset, Action::Write] {
             for by_account in [false, true] {
                 let (_, window) = if by_account { action.per_account() } else { action.per_address() };
                 windows.push((action, by_account, Cache::builder().max_capacity(200_000).time_to_live(window).build()));
