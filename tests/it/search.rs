@@ -382,3 +382,24 @@ async fn a_region_that_changes_language_is_searched_in_the_new_one() {
     assert!(find("chevaux").await, "found by the word as written");
     assert!(!find("cheval").await, "no longer by its French stem");
 }
+
+#[tokio::test]
+async fn when_no_contribution_has_every_word_those_with_one_are_offered_and_said_so() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut b = writer(&app, &a, "Ondine").await;
+    let glaciers = article(&app, &a, &mut b, "Les glaciers reculent", "Mesures de terrain.", "").await;
+    let bees = article(&app, &a, &mut b, "Les abeilles sauvages", "Un inventaire.", "").await;
+    let page = search(&app, &a, "q=glaciers+abeilles").await;
+    assert!(lists(&page, &glaciers) && lists(&page, &bees), "each has one of the words");
+    assert!(page.body.contains("Aucune contribution ne contient tous ces mots"));
+    let both = article(&app, &a, &mut b, "Glaciers et abeilles", "Les deux.", "").await;
+    let page = search(&app, &a, "q=glaciers+abeilles").await;
+    assert!(lists(&page, &both) && !lists(&page, &bees), "every word, once one has them all");
+    assert!(!page.body.contains("Aucune contribution ne contient tous ces mots"));
+    let excluded = search(&app, &a, "q=glaciers+-reculent+abeilles").await;
+    assert!(
+        !excluded.body.contains("Aucune contribution ne contient tous ces mots"),
+        "an excluded word keeps its meaning"
+    );
+}

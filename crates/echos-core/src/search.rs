@@ -77,6 +77,8 @@ impl Hit {
 pub struct Results {
     pub total: i64,
     pub hits: Vec<Hit>,
+    /// No contribution has every word: these have at least one.
+    pub any_word: bool,
 }
 
 /// Recomputes one contribution's text and vector (with its tags and its author's name). Called
@@ -126,6 +128,22 @@ async fn update_vectors(tx: &mut TenantTx<'_>, id: Option<i64>, author: Option<i
 /// The published contributions matching `q`, best first (then the most recent), `limit` from
 /// `offset`. An empty query finds nothing; one longer than [`MAX_QUERY_CHARS`] is refused.
 pub async fn search(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64) -> Result<Results, CoreError> {
+    let all = run(tx, q, limit, offset, false).await?;
+    // Nothing has every word: what has at least one of them, said so (not for a query with a
+    // phrase or an excluded word, whose meaning "any word" would change).
+    let plain = !q.text.contains(['"', '-']) && q.text.split_whitespace().count() > 1;
+    if !all.hits.is_empty() || !plain {
+        return Ok(all);
+    }
+    if offset > 0 && !run(tx, q, 1, 0, false).await?.hits.is_empty() {
+        return Ok(all); // a page past the end of the all-words results
+    }
+    let mut any = run(tx, q, limit, offset, true).await?;
+    any.any_word = true;
+    Ok(any)
+}
+
+async fn run(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64, any_word: bool) -> Result<Results, CoreError> {
     // PostgreSQL refuses a NUL in text; every control character is a word separator here.
     let text = q.text.replace(char::is_control, " ");
     let text = text.trim();
@@ -141,7 +159,9 @@ pub async fn search(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64) -
     );
     let whole = format!("StartSel={START}, StopSel={STOP}, HighlightAll=true");
     let rows = sqlx::query!(
-        r#"WITH q AS (SELECT r.cfg, websearch_to_tsquery(r.cfg, translate($1, $2, '')) AS query
+        r#"WITH q AS (SELECT r.cfg,
+                             CASE WHEN $10 THEN replace(websearch_to_tsquery(r.cfg, translate($1, $2, ''))::text, ' & ', ' | ')::tsquery
+                                  ELSE websearch_to_tsquery(r.cfg, translate($1, $2, '')) END AS query
                         FROM (SELECT public.echos_search_config(default_locale) AS cfg
                                 FROM platform.tenants WHERE schema_name = current_schema()) r),
                 found AS (
@@ -177,6 +197,7 @@ pub async fn search(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64) -
         whole,
         fragments,
         HEADLINE_INPUT_CHARS,
+        any_word,
     )
     .fetch_all(&mut **tx)
     .await
@@ -201,7 +222,7 @@ pub async fn search(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64) -
             rank: r.rank,
         })
         .collect();
-    Ok(Results { total, hits })
+    Ok(Results { total, hits, any_word: false })
 }
 
 /// Text from `ts_headline` → HTML: every character escaped, then the markers made `<mark>`

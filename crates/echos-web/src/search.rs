@@ -92,6 +92,8 @@ struct SearchPage<'a> {
     too_long: bool,
     max_chars: usize,
     total: i64,
+    /// No contribution has every word; these have at least one.
+    any_word: bool,
     results: Vec<HitView>,
     /// The position of the first result shown, for the list's numbering.
     first_number: i64,
@@ -183,6 +185,7 @@ async fn search_contributions(
         too_long,
         max_chars: MAX_QUERY_CHARS,
         total: results.total,
+        any_word: results.any_word,
         prev_url: (searched && number > 1).then(|| criteria.url(number - 1)),
         next_url: (shown < results.total).then(|| criteria.url(number + 1)),
         results: results.hits.into_iter().map(|h| HitView::of(h, &page, today)).collect(),
