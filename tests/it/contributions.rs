@@ -240,6 +240,8 @@ async fn a_curated_link_shows_its_preview_once_the_job_has_fetched_it() {
     assert!(after.body.contains("<strong>absolument</strong>"), "the member's own words");
     let list = app.get(&a.host, "/veille").await;
     assert!(list.body.contains("Une belle ressource") && list.body.contains("Une vue inédite prise par la sonde."));
+    let found = app.get(&a.host, "/recherche?q=sonde+saturne").await;
+    assert!(found.body.contains(&html(&page)), "the fetched page's words find the link");
 }
 
 #[tokio::test]
@@ -567,13 +569,15 @@ async fn co_authors_edit_a_dossier_and_other_members_may_not() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
     let mut author = member(&app, &a, "Autrice Principale").await;
-    let mut coauthor = member(&app, &a, "Co Autrice").await;
+    let mut coauthor = member(&app, &a, "Colette Coautrice").await;
     let mut outsider = member(&app, &a, "Passant").await;
     let with = format!("@{}", coauthor.handle.to_uppercase());
     let page = publish(&app, &a, &mut author, "dossiers", &[("title", "À quatre mains"), ("coauthors", &with)]).await;
     let id = id_of(&page);
     let shown = app.get(&a.host, &page).await;
     assert!(shown.body.contains(&coauthor.name), "the co-author is credited");
+    let found = app.get(&a.host, "/recherche?q=coautrice&type=dossier").await;
+    assert!(found.body.contains(&html(&page)), "a co-author's name finds the dossier");
 
     let form = app.get_as(&a.host, &format!("/dossiers/{id}/modifier"), &mut coauthor.browser).await;
     assert_eq!(form.status, StatusCode::OK);

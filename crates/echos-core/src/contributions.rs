@@ -627,5 +627,6 @@ pub async fn set_preview(
     .execute(&mut **tx)
     .await
     .context("storing a link preview")?;
-    Ok(())
+    // The page's title and description are searchable with the link.
+    crate::search::refresh(tx, id).await
 }

@@ -103,12 +103,18 @@ async fn update_vectors(tx: &mut TenantTx<'_>, id: Option<i64>, author: Option<i
     let done = sqlx::query!(
         "UPDATE contributions c
             SET body_text = x.body_text,
-                search = public.echos_search_vector(x.cfg, c.title, x.tags, m.display_name, c.summary, x.body_text)
+                search = public.echos_search_vector(x.cfg, c.title, x.tags, m.display_name || ' ' || x.coauthors,
+                                                    c.summary || ' ' || x.preview, x.body_text)
            FROM (SELECT c2.id,
                         public.echos_html_text(c2.body_html) AS body_text,
                         (SELECT string_agg(t.name, ' ' ORDER BY t.name)
                            FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
                           WHERE ct.contribution_id = c2.id) AS tags,
+                        coalesce((SELECT string_agg(cm.display_name, ' ')
+                                    FROM contribution_coauthors ca JOIN members cm ON cm.id = ca.member_id
+                                   WHERE ca.contribution_id = c2.id), '') AS coauthors,
+                        coalesce((SELECT concat_ws(' ', p.title, p.description, p.site_name)
+                                    FROM link_previews p WHERE p.contribution_id = c2.id AND p.status = 'ready'), '') AS preview,
                         r.cfg
                    FROM contributions c2,
                         (SELECT public.echos_search_config(default_locale) AS cfg

@@ -71,6 +71,8 @@ enum TenantCommand {
     Suspend { slug: String },
     /// Reopen a suspended region.
     Resume { slug: String },
+    /// Rebuild a region's search index (after a release that changes what is indexed).
+    Reindex { slug: String },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +265,14 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
         TenantCommand::Resume { slug: s } => {
             tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Active).await.map_err(sentence)?;
             println!("region {s} resumed");
+        }
+        TenantCommand::Reindex { slug: s } => {
+            let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            let started = std::time::Instant::now();
+            let mut tx = echos_core::TenantTx::begin(db, &t).await.map_err(sentence)?;
+            let n = echos_core::search::reindex(&mut tx).await.map_err(sentence)?;
+            tx.commit().await.map_err(sentence)?;
+            println!("region {s}: {n} contribution(s) indexed for search in {:.1} s", started.elapsed().as_secs_f64());
         }
     }
     Ok(())
