@@ -254,3 +254,36 @@ async fn the_atom_feeds_parse_and_follow_the_tag() {
     assert_eq!(parse_feed(&app.get(&a.host, "/articles.atom?tag=ciel").await.body), ["Étoiles & <comètes>"]);
     assert_eq!(app.get(&a.host, "/articles.atom?tag=%3Cx%3E").await.status, StatusCode::BAD_REQUEST);
 }
+
+/// The HTML content of each entry, as Python's `feedparser` reads it (relative addresses
+/// resolved against the feed's `xml:base`).
+fn feed_contents(xml: &str) -> Vec<String> {
+    let path = std::env::temp_dir().join(format!("echos-feed-{}.xml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, xml).unwrap();
+    let script = r#"
+import sys, json, feedparser
+d = feedparser.parse(sys.argv[1])
+assert not d.bozo, d.bozo_exception
+print(json.dumps([e.content[0].value for e in d.entries]))
+"#;
+    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "feedparser: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn feeds_carry_the_sanitised_text_with_absolute_addresses() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut w = writer(&app, &a, "Plume").await;
+    let body = "Un **grand** pas.\n\n![carte](/media/tenants/x/images/y.png)\n\n<script>alert(1)</script>";
+    let r = write(&app, &a, &mut w, &[("title", "Texte entier"), ("body", body), ("status", "published")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let xml = app.get(&a.host, "/flux.atom").await.body;
+    let contents = feed_contents(&xml);
+    assert_eq!(contents.len(), 1);
+    assert!(contents[0].contains("<strong>grand</strong>"), "{}", contents[0]);
+    assert!(contents[0].contains(&format!("http://{}/media/tenants/x/images/y.png", a.host)), "{}", contents[0]);
+    assert!(!contents[0].contains("<script"), "{}", contents[0]);
+}

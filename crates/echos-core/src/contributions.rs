@@ -373,6 +373,8 @@ pub struct Filter {
     /// Closed announcements too (the default lists leave them out).
     pub include_closed: bool,
     pub author_id: Option<i64>,
+    /// Read each one's HTML too (feeds).
+    pub with_body: bool,
 }
 
 /// Published contributions, newest first; `limit + 1` are read so the caller knows whether there
@@ -384,7 +386,7 @@ pub async fn published(
     offset: i64,
 ) -> Result<Vec<Contribution>, CoreError> {
     sqlx::query_as(concat!(
-        select!("'' AS body_md, '' AS body_html"),
+        select!("'' AS body_md, CASE WHEN $10 THEN c.body_html ELSE '' END AS body_html"),
         "WHERE c.status = 'published'
            AND ($1::text IS NULL OR c.kind = $1)
            AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
@@ -406,6 +408,7 @@ pub async fn published(
     .bind(f.author_id)
     .bind(limit)
     .bind(offset)
+    .bind(f.with_body)
     .fetch_all(&mut **tx)
     .await
     .context("listing contributions")

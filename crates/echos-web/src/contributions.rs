@@ -235,6 +235,7 @@ impl Filters {
             }),
             include_closed: self.closes,
             author_id: None,
+            with_body: false,
         }
     }
 
@@ -1577,7 +1578,8 @@ pub async fn feed(
     html_path: &str,
     self_path: &str,
 ) -> Result<Response, WebError> {
-    use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
+    use atom_syndication::{Category, Content, Entry, Feed, Link, Person, Text};
+    let filter = Filter { with_body: true, ..filter };
     let list = app
         .db
         .with_tenant(tenant, |tx| {
@@ -1616,6 +1618,13 @@ pub async fn feed(
                 }],
                 links,
                 summary: (!c.summary.is_empty()).then(|| Text::plain(c.summary)),
+                // The sanitised HTML, as pages show it; its relative addresses (images in
+                // /media/) resolve against the feed's `xml:base`.
+                content: Some(Content {
+                    value: Some(c.body_html),
+                    content_type: Some("html".into()),
+                    ..Content::default()
+                }),
                 categories: c.tags.into_iter().map(|t| Category { term: t, ..Category::default() }).collect(),
                 ..Entry::default()
             }
@@ -1627,6 +1636,7 @@ pub async fn feed(
         updated: entries.first().map_or_else(|| at(time::OffsetDateTime::now_utc()), |e| e.updated),
         links: vec![link(html_url, "alternate", "text/html"), link(self_url, "self", "application/atom+xml")],
         lang: Some(tenant.default_locale.code().into()),
+        base: Some(region_url(&app.config, tenant, "/")),
         entries,
         ..Feed::default()
     };
