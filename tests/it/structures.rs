@@ -38,6 +38,8 @@ async fn a_person_named_by_a_structure_publishes_in_its_name_and_edits_what_it_s
     assert_eq!(named.status, StatusCode::SEE_OTHER);
     let space = app.get_as(&a.host, "/mon-espace", &mut museum).await;
     assert!(space.body.contains("Alice Médiatrice"), "the structure sees who publishes for it");
+    let told = app.get_as(&a.host, "/mon-espace/notifications", &mut alice).await;
+    assert!(told.body.contains("Muséum des Cimes vous a nommé·e pour publier en son nom"), "the person is told");
 
     let form = app.get_as(&a.host, "/articles/nouveau", &mut alice).await;
     assert!(form.body.contains("Publier au nom de") && form.body.contains("Muséum des Cimes"));
@@ -154,4 +156,24 @@ async fn only_a_structure_names_people_and_only_people_are_named() {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM structure_managers").fetch_one(&mut *tx).await.unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(n, 0, "nobody was named");
+}
+
+#[tokio::test]
+async fn a_person_can_stop_publishing_for_a_structure() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut lab = join(&app, &a, "Laboratoire Public", "structure").await;
+    let mut eve = join(&app, &a, "Ève Chercheuse", "person").await;
+    let named =
+        app.post_form(&a.host, "/mon-espace/structure/gestionnaires", &[("handle", "eve-chercheuse")], &mut lab).await;
+    assert_eq!(named.status, StatusCode::SEE_OTHER);
+    let lab_id = member_id(&app, &a, "laboratoire-public").await;
+    let space = app.get_as(&a.host, "/mon-espace", &mut eve).await;
+    assert!(space.body.contains("Laboratoire Public") && space.body.contains("Ne plus publier pour elle"));
+    let left = app.post_form(&a.host, &format!("/mon-espace/structures/{lab_id}/quitter"), &[], &mut eve).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER);
+    let again = app
+        .post_form(&a.host, "/articles", &[("title", "T"), ("body", "x"), ("au_nom_de", &lab_id.to_string())], &mut eve)
+        .await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "no longer acts for it");
 }

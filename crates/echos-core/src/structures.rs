@@ -3,6 +3,7 @@
 
 use crate::db::TenantTx;
 use crate::error::{Context, CoreError};
+use crate::notifications;
 
 /// A member as the structure pages list them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -20,9 +21,10 @@ pub enum AddRefusal {
     NotAPerson,
 }
 
-/// Names a person (by handle) to publish on behalf of this structure.
+/// Names a person (by handle) to publish on behalf of this structure; they are told so.
 pub async fn add_manager(
     tx: &mut TenantTx<'_>,
+    tenant_id: uuid::Uuid,
     structure_id: i64,
     handle: &str,
 ) -> Result<Result<(), AddRefusal>, CoreError> {
@@ -36,16 +38,22 @@ pub async fn add_manager(
     if person.kind != "person" || person.id == structure_id {
         return Ok(Err(AddRefusal::NotAPerson));
     }
-    sqlx::query!(
+    let named = sqlx::query_scalar!(
         "INSERT INTO structure_managers (structure_id, member_id)
          SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM members WHERE id = $1 AND kind = 'structure')
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT DO NOTHING
+         RETURNING (SELECT display_name FROM members WHERE id = $1)",
         structure_id,
         person.id
     )
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await
-    .context("naming a structure's manager")?;
+    .context("naming a structure's manager")?
+    .flatten();
+    if let Some(structure) = named {
+        let message = format!("{structure} vous a nommé·e pour publier en son nom");
+        notifications::notify(tx, tenant_id, person.id, "acting_for", &message, Some("/mon-espace#au-nom-de")).await?;
+    }
     Ok(Ok(()))
 }
 

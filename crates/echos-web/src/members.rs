@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mon-espace", get(my_space))
         .route("/mon-espace/structure/gestionnaires", axum::routing::post(add_manager))
         .route("/mon-espace/structure/gestionnaires/{id}/retirer", axum::routing::post(remove_manager))
+        .route("/mon-espace/structures/{id}/quitter", axum::routing::post(leave_structure))
         .route("/mon-espace/notifications", get(list_notifications))
         .route("/mon-espace/notifications/lues", axum::routing::post(mark_read))
         .route("/media/{*key}", get(show_media))
@@ -337,7 +338,7 @@ async fn add_manager(
     let handle = f.handle.trim().trim_start_matches('@').to_lowercase();
     let structure = me.id;
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    match structures::add_manager(&mut tx, structure, &handle).await? {
+    match structures::add_manager(&mut tx, tenant.id, structure, &handle).await? {
         Ok(()) => {
             tx.commit().await?;
             Ok(Redirect::to("/mon-espace#au-nom-de").into_response())
@@ -352,6 +353,30 @@ async fn add_manager(
             render_space(&app, &tenant, &page, &viewer, &form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+/// A person stops publishing on behalf of a structure.
+async fn leave_structure(
+    State(app): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    viewer: Option<Extension<Viewer>>,
+    Path(structure_id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    let viewer = match crate::account::member_or_redirect(viewer, "/mon-espace") {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !csrf_ok(&headers, &csrf, &f.csrf_token) {
+        return Err(WebError::Forbidden);
+    }
+    let me = viewer.member.as_ref().ok_or(WebError::NotFound)?;
+    let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    structures::remove_manager(&mut tx, structure_id, me.id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/mon-espace#au-nom-de").into_response())
 }
 
 /// A structure stops someone publishing on its behalf.
