@@ -21,6 +21,7 @@ use crate::limits::Action;
 use crate::session::{ClientAddress, CsrfToken, SESSION_COOKIE, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
+use crate::uploads::{Upload, image_refusal, read_capped};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -580,22 +581,11 @@ async fn upload_avatar(
     };
     let max = app.config.media.max_upload_bytes;
     let mut token = String::new();
-    let mut file: Option<Vec<u8>> = None;
-    let mut too_large = false;
+    let mut file = None;
     while let Ok(Some(mut field)) = multipart.next_field().await {
         match field.name() {
             Some("csrf_token") => token = field.text().await.unwrap_or_default(),
-            Some("avatar") => {
-                let mut bytes = Vec::new();
-                while let Ok(Some(chunk)) = field.chunk().await {
-                    if bytes.len() + chunk.len() > max {
-                        too_large = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                file = Some(bytes);
-            }
+            Some("avatar") => file = read_capped(&mut field, max).await.ok().flatten(),
             _ => {}
         }
     }
@@ -605,10 +595,10 @@ async fn upload_avatar(
         form.error = Some(t(page.locale, "auth.errors.csrf", &[]));
         return render_form(&app, "members/edit.html", StatusCode::FORBIDDEN, &page, &form, NoExtra {});
     }
-    let processed = match (file, too_large) {
-        (_, true) => Err(echos_core::images::ImageError::TooLarge { max_bytes: max }),
-        (None, _) => Err(echos_core::images::ImageError::NotAnImage),
-        (Some(bytes), false) => {
+    let processed = match file {
+        Some(Upload::TooLarge) => Err(echos_core::images::ImageError::TooLarge { max_bytes: max }),
+        None => Err(echos_core::images::ImageError::NotAnImage),
+        Some(Upload::Bytes(bytes)) => {
             tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, AVATAR_SIDE, max))
                 .await
                 .map_err(|e| WebError::Internal(e.into()))?
@@ -617,15 +607,7 @@ async fn upload_avatar(
     let image = match processed {
         Ok(i) => i,
         Err(e) => {
-            use echos_core::images::ImageError;
-            let (status, key) = match e {
-                ImageError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large"),
-                ImageError::TooManyPixels => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.too_many_pixels"),
-                ImageError::NotAnImage | ImageError::Unsupported => {
-                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format")
-                }
-                ImageError::Corrupt => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.corrupt"),
-            };
+            let (status, key) = image_refusal(&e);
             form.field_error("avatar", t(page.locale, key, &[]));
             return render_form(&app, "members/edit.html", status, &page, &form, NoExtra {});
         }

@@ -26,6 +26,7 @@ use crate::members::long_date;
 use crate::session::{ClientAddress, CsrfToken, Viewer, csrf_ok};
 use crate::site::{CurrentTenant, Page};
 use crate::state::AppState;
+use crate::uploads::{Upload, image_refusal, read_capped};
 
 const PER_PAGE: i64 = 12;
 /// A contribution form with its cover image; the image itself is checked against
@@ -902,16 +903,10 @@ struct ContributionForm {
     cover: Option<Upload>,
 }
 
-#[derive(Debug)]
-enum Upload {
-    Bytes(Vec<u8>),
-    TooLarge,
-}
-
-impl<S: Send + Sync> FromRequest<S> for ContributionForm {
+impl FromRequest<AppState> for ContributionForm {
     type Rejection = WebError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let multipart = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -921,26 +916,13 @@ impl<S: Send + Sync> FromRequest<S> for ContributionForm {
             let Form(f) = Form::<ContributionForm>::from_request(req, state).await.map_err(|_| WebError::BadRequest)?;
             return Ok(f);
         }
-        let max = 10 * 1024 * 1024;
+        let max = state.config.media.max_upload_bytes;
         let mut mp = axum::extract::Multipart::from_request(req, state).await.map_err(|_| WebError::BadRequest)?;
         let mut f = ContributionForm::default();
         while let Some(mut field) = mp.next_field().await.map_err(|_| WebError::BadRequest)? {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "cover" {
-                let mut bytes = Vec::new();
-                let mut too_large = false;
-                while let Some(chunk) = field.chunk().await.map_err(|_| WebError::BadRequest)? {
-                    if bytes.len() + chunk.len() > max {
-                        too_large = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                f.cover = match (too_large, bytes.is_empty()) {
-                    (true, _) => Some(Upload::TooLarge),
-                    (false, true) => None,
-                    (false, false) => Some(Upload::Bytes(bytes)),
-                };
+                f.cover = read_capped(&mut field, max).await.map_err(|_| WebError::BadRequest)?;
                 continue;
             }
             let text = field.text().await.map_err(|_| WebError::BadRequest)?;
@@ -1103,19 +1085,14 @@ async fn store_image(
     tenant: &Tenant,
     bytes: Vec<u8>,
 ) -> Result<Result<String, (StatusCode, &'static str)>, WebError> {
-    use echos_core::images::{ImageError, process_image};
+    use echos_core::images::process_image;
     let max = app.config.media.max_upload_bytes;
     let processed = tokio::task::spawn_blocking(move || process_image(&bytes, COVER_SIDE, max))
         .await
         .map_err(|e| WebError::Internal(e.into()))?;
     Ok(match processed {
         Ok(image) => Ok(app.media.put(tenant.id, "images", image.bytes, image.ext, image.content_type).await?),
-        Err(ImageError::TooLarge { .. }) => Err((StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large")),
-        Err(ImageError::TooManyPixels) => Err((StatusCode::UNPROCESSABLE_ENTITY, "avatar.too_many_pixels")),
-        Err(ImageError::NotAnImage | ImageError::Unsupported) => {
-            Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format"))
-        }
-        Err(ImageError::Corrupt) => Err((StatusCode::UNPROCESSABLE_ENTITY, "avatar.corrupt")),
+        Err(e) => Err(image_refusal(&e)),
     })
 }
 
@@ -1139,21 +1116,11 @@ async fn upload_image(
         return Ok(refuse(StatusCode::UNAUTHORIZED, "contributions.errors.sign_in"));
     };
     let max = app.config.media.max_upload_bytes;
-    let (mut token, mut file, mut too_large) = (String::new(), None, false);
+    let (mut token, mut file) = (String::new(), None);
     while let Ok(Some(mut field)) = multipart.next_field().await {
         match field.name() {
             Some("csrf_token") => token = field.text().await.unwrap_or_default(),
-            Some("image") => {
-                let mut bytes = Vec::new();
-                while let Ok(Some(chunk)) = field.chunk().await {
-                    if bytes.len() + chunk.len() > max {
-                        too_large = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                file = Some(bytes);
-            }
+            Some("image") => file = read_capped(&mut field, max).await.ok().flatten(),
             _ => {}
         }
     }
@@ -1167,10 +1134,10 @@ async fn upload_image(
     {
         return too_many(Ok(refuse(StatusCode::TOO_MANY_REQUESTS, "contributions.errors.rate_limited")), wait);
     }
-    let bytes = match (file, too_large) {
-        (_, true) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large")),
-        (None, _) => return Ok(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format")),
-        (Some(bytes), false) => bytes,
+    let bytes = match file {
+        Some(Upload::Bytes(bytes)) => bytes,
+        Some(Upload::TooLarge) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, "avatar.too_large")),
+        None => return Ok(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format")),
     };
     match store_image(&app, &tenant, bytes).await? {
         Ok(key) => {

@@ -20,6 +20,7 @@ pub mod session;
 pub mod site;
 pub mod state;
 pub mod templates;
+pub mod uploads;
 pub mod worker;
 
 pub use router::router;
