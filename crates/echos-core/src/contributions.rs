@@ -377,6 +377,13 @@ pub struct Filter {
     pub with_body: bool,
 }
 
+impl Filter {
+    /// Everything a member published (closed announcements too), for their profile and feed.
+    pub fn by_author(member_id: i64) -> Self {
+        Self { author_id: Some(member_id), include_closed: true, ..Self::default() }
+    }
+}
+
 /// Published contributions, newest first; `limit + 1` are read so the caller knows whether there
 /// is a next page.
 pub async fn published(

@@ -93,7 +93,7 @@ async fn show_member(
             let handle = handle.clone();
             Box::pin(async move {
                 let Some(member) = accounts::member_by_handle(tx, &handle).await? else { return Ok(None) };
-                let filter = Filter { author_id: Some(member.id), include_closed: true, ..Filter::default() };
+                let filter = Filter::by_author(member.id);
                 let publications = contributions::published(tx, &filter, 12, 0).await?;
                 let followers = follows::follower_count(tx, member.id).await?;
                 let followed = match me {
@@ -117,24 +117,29 @@ async fn show_member(
     Ok(Html(app.templates.render("members/profile.html", ctx)?).into_response())
 }
 
+/// The member of this region with this handle; 404 when there is none.
+async fn member_here(app: &AppState, tenant: &echos_core::Tenant, handle: &str) -> Result<Member, WebError> {
+    if handle.len() > 48 {
+        return Err(WebError::NotFound);
+    }
+    let handle = handle.to_owned();
+    app.db
+        .with_tenant(tenant, |tx| {
+            let handle = handle.clone();
+            Box::pin(async move { accounts::member_by_handle(tx, &handle).await })
+        })
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
 /// A member's publications as an Atom feed.
 async fn member_feed(
     State(app): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
     Path(handle): Path<String>,
 ) -> Result<Response, WebError> {
-    if handle.len() > 48 {
-        return Err(WebError::NotFound);
-    }
-    let member = app
-        .db
-        .with_tenant(&tenant, |tx| {
-            let handle = handle.clone();
-            Box::pin(async move { accounts::member_by_handle(tx, &handle).await })
-        })
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let filter = Filter { author_id: Some(member.id), include_closed: true, ..Filter::default() };
+    let member = member_here(&app, &tenant, &handle).await?;
+    let filter = Filter::by_author(member.id);
     let title = format!("{} — {}", tenant.name, member.display_name);
     let html = format!("/membres/{}", member.handle);
     crate::contributions::feed(&app, &tenant, filter, &title, &html, &format!("{html}/flux.atom")).await
@@ -159,14 +164,7 @@ async fn follow_member(
         return Err(WebError::Forbidden);
     }
     let me = viewer.member.as_ref().map_or(0, |m| m.id);
-    let found = app
-        .db
-        .with_tenant(&tenant, |tx| {
-            let handle = handle.clone();
-            Box::pin(async move { accounts::member_by_handle(tx, &handle).await })
-        })
-        .await?;
-    let followed = found.ok_or(WebError::NotFound)?;
+    let followed = member_here(&app, &tenant, &handle).await?;
     if followed.id == me {
         return Err(WebError::BadRequest);
     }
