@@ -543,18 +543,16 @@ pub async fn is_coauthor(tx: &mut TenantTx<'_>, id: i64, member_id: i64) -> Resu
     .context("checking co-authors")
 }
 
-/// How many members like a contribution, and whether this one does.
-pub async fn likes(tx: &mut TenantTx<'_>, id: i64, member_id: Option<i64>) -> Result<(i64, bool), CoreError> {
-    let row = sqlx::query!(
-        r#"SELECT count(*) AS "count!", coalesce(bool_or(member_id = $2), false) AS "mine!"
-             FROM likes WHERE contribution_id = $1"#,
+/// Whether this member likes the contribution (its count comes with the contribution).
+pub async fn liked_by(tx: &mut TenantTx<'_>, id: i64, member_id: i64) -> Result<bool, CoreError> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM likes WHERE contribution_id = $1 AND member_id = $2) AS "x!""#,
         id,
         member_id
     )
     .fetch_one(&mut **tx)
     .await
-    .context("counting likes")?;
-    Ok((row.count, row.mine))
+    .context("reading a like")
 }
 
 /// Likes a published contribution, or takes the like back; one per member. Returns whether it

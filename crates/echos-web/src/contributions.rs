@@ -456,12 +456,16 @@ async fn render_show(
     let me = viewer.and_then(|v| v.member.as_ref());
     let me_id = me.map(|m| m.id);
     let author_id = item.author_id;
-    let (list, (like_count, liked), items, coauthors, for_author) = app
+    let like_count = item.like_count;
+    let (list, liked, items, coauthors, for_author) = app
         .db
         .with_tenant(tenant, |tx| {
             Box::pin(async move {
                 let list = comments::list(tx, id).await?;
-                let likes = contributions::likes(tx, id, me_id).await?;
+                let liked = match me_id {
+                    Some(me) => contributions::liked_by(tx, id, me).await?,
+                    None => false,
+                };
                 let (items, coauthors) = if kind == Kind::Dossier {
                     (contributions::dossier_items(tx, id).await?, contributions::coauthors(tx, id).await?)
                 } else {
@@ -471,7 +475,7 @@ async fn render_show(
                     Some(me) => structures::acts_for(tx, me, author_id).await?,
                     None => false,
                 };
-                Ok((list, likes, items, coauthors, for_author))
+                Ok((list, liked, items, coauthors, for_author))
             })
         })
         .await?;
