@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
-# Checks the echosciences chart without a cluster and without network access; exits non-zero on
-# the first kind of problem found (all problems are listed). What it checks: helm/README.md.
+# Checks the echosciences chart without a cluster and without network access: Helm's own engine
+# (helm-python-sdk: Helm 4's Go SDK behind a Python binding, no `helm` binary) lints and renders
+# it with three value sets, kubernetes-validate checks every object against the Kubernetes
+# schemas, then the chart's own rules. Lists every problem and exits 1, or prints one OK line.
+# What it checks: helm/README.md.
 #
-#   helm/validate.sh                 # render with a built-in Go-template subset, then check
+#   helm/validate.sh
 #   CHART_SKIP_SCHEMA=1 helm/validate.sh   # without the Kubernetes schemas (kubernetes-validate)
-#   CHART_K8S_VERSIONS="1.25.0 1.33.0" helm/validate.sh
+#   CHART_K8S_VERSIONS="1.25.0 1.33.0" helm/validate.sh   # default: 1.25.0 and the newest shipped
 #   CHART_SHOW=1 helm/validate.sh    # also print the manifests (defaults; or everything-on, minimal)
 #
-# Needs python3 with PyYAML, and kubernetes-validate (pip install kubernetes-validate pyyaml: it
-# ships the schemas, nothing is downloaded at run time). When `helm` is on PATH it also runs
-# `helm lint --strict` and checks `helm template`'s output the same way; when `kubectl` is, it
-# runs `kubectl kustomize` over the rendered manifests (offline).
+# Needs python3 with PyYAML, helm-python-sdk and kubernetes-validate
+# (pip install pyyaml helm-python-sdk kubernetes-validate: the schemas and Helm's engine come with
+# the packages, nothing is downloaded at run time). When `kubectl` is on PATH it also runs
+# `kubectl kustomize` over the rendered manifests (offline).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 exec python3 - "$here" "$@" <<'PY'
-import copy, json, os, re, shutil, subprocess, sys, tempfile, tomllib
+import os, re, shutil, subprocess, sys, tempfile, tomllib
 
 try:
     import yaml
 except ImportError:
     sys.exit("validate.sh: PyYAML is missing (pip install pyyaml)")
+try:
+    import helm_python as helm
+except ImportError:
+    sys.exit("validate.sh: helm-python-sdk is missing (pip install helm-python-sdk)")
 
 HELM_DIR = sys.argv[1]
 CHART = os.path.join(HELM_DIR, "echosciences")
@@ -29,493 +36,6 @@ ERRORS = []
 
 def fail(msg):
     ERRORS.append(msg)
-
-
-# ---------------------------------------------------------------------------------------------
-# A subset of Go text/template + the Sprig/Helm functions this chart uses. Anything outside the
-# subset is an error, not a guess, so the chart has to stay within it (or `helm` must be used).
-# ---------------------------------------------------------------------------------------------
-
-class TplError(Exception):
-    pass
-
-
-class MissingValue(TplError):
-    pass
-
-
-TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<str>"(?:[^"\\]|\\.)*")
-  | (?P<raw>`[^`]*`)
-  | (?P<num>-?\d+(?:\.\d+)?)
-  | (?P<decl>:=)
-  | (?P<assign>=)
-  | (?P<lparen>\()
-  | (?P<rparen>\))
-  | (?P<pipe>\|)
-  | (?P<comma>,)
-  | (?P<var>\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)
-  | (?P<field>(?:\.[A-Za-z0-9_]+)+|\.)
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)
-""", re.X)
-
-
-def tokenize(src):
-    out, pos = [], 0
-    while pos < len(src):
-        m = TOKEN.match(src, pos)
-        if not m:
-            raise TplError(f"cannot read {src[pos:]!r} in action {{{{{src}}}}}")
-        pos = m.end()
-        if m.lastgroup != "ws":
-            out.append((m.lastgroup, m.group()))
-    return out
-
-
-def lex(text, name):
-    """Text and actions, with {{- -}} trimming and {{/* */}} comments applied."""
-    parts, pos = [], 0
-    while True:
-        start = text.find("{{", pos)
-        if start < 0:
-            parts.append(("text", text[pos:]))
-            break
-        parts.append(("text", text[pos:start]))
-        i = start + 2
-        ltrim = text.startswith("- ", i) or text.startswith("-\n", i) or text.startswith("-\t", i)
-        if ltrim:
-            i += 1
-        # Find the closing braces outside string literals.
-        j, quote = i, None
-        while j < len(text):
-            c = text[j]
-            if quote:
-                if c == "\\" and quote == '"':
-                    j += 2
-                    continue
-                if c == quote:
-                    quote = None
-            elif c in "\"`":
-                quote = c
-            elif text.startswith("}}", j):
-                break
-            j += 1
-        else:
-            raise TplError(f"{name}: unclosed action at offset {start}")
-        body = text[i:j]
-        rtrim = body.endswith(" -") or body.endswith("\n-") or body.endswith("\t-")
-        if rtrim:
-            body = body[:-1]
-        pos = j + 2
-        if ltrim and parts and parts[-1][0] == "text":
-            parts[-1] = ("text", parts[-1][1].rstrip())
-        stripped = body.strip()
-        if stripped.startswith("/*"):
-            if not stripped.endswith("*/"):
-                raise TplError(f"{name}: a comment must be alone in its action")
-            parts.append(("comment", None))
-        else:
-            parts.append(("action", stripped))
-        parts.append(("rtrim", rtrim))
-    # Apply right trims to the following text.
-    out, trim_next = [], False
-    for kind, val in parts:
-        if kind == "rtrim":
-            trim_next = val
-            continue
-        if kind == "text":
-            if trim_next:
-                val = val.lstrip()
-            trim_next = False
-            if val:
-                out.append(("text", val))
-        elif kind == "action":
-            trim_next = False
-            out.append(("action", val))
-        else:
-            trim_next = False
-    return out
-
-
-def parse(parts, name):
-    """A tree: ("text", s) | ("out", pipe) | ("if"/"with", pipe, body, else) | ("range", vars, pipe, body, else) | ("define", n, body)."""
-    pos = 0
-
-    def block(stop):
-        nonlocal pos
-        body = []
-        while pos < len(parts):
-            kind, val = parts[pos]
-            if kind == "text":
-                body.append(("text", val))
-                pos += 1
-                continue
-            toks = tokenize(val)
-            head = toks[0][1] if toks and toks[0][0] == "ident" else None
-            if head in ("end", "else"):
-                if head not in stop:
-                    raise TplError(f"{name}: unexpected {{{{{val}}}}}")
-                return body, head, toks
-            pos += 1
-            if head in ("if", "with", "range"):
-                rest = toks[1:]
-                vars_ = []
-                if head == "range":
-                    # range $i, $v := pipe   |   range $v := pipe
-                    k = [t[0] for t in rest]
-                    if "decl" in k:
-                        d = k.index("decl")
-                        vars_ = [t[1] for t in rest[:d] if t[0] == "var"]
-                        rest = rest[d + 1:]
-                node_body, ended, etoks = block(("end", "else"))
-                els = []
-                if ended == "else":
-                    # `else if` was rewritten by parse_else_if into `else` + a nested `if`.
-                    if len(etoks) > 1:
-                        raise TplError(f"{name}: unexpected {{{{{parts[pos][1]}}}}}")
-                    pos += 1
-                    els, _, _ = block(("end",))
-                pos += 1  # the `end`
-                if head == "range":
-                    body.append(("range", vars_, rest, node_body, els))
-                else:
-                    body.append((head, rest, node_body, els))
-            elif head == "define":
-                if len(toks) != 2 or toks[1][0] != "str":
-                    raise TplError(f"{name}: define needs one name")
-                node_body, _, _ = block(("end",))
-                pos += 1
-                body.append(("define", json.loads(toks[1][1]), node_body))
-            elif head in ("template", "block", "break", "continue", "tpl"):
-                raise TplError(f"{name}: `{head}` is outside the supported subset")
-            else:
-                body.append(("out", toks))
-        if stop:
-            raise TplError(f"{name}: missing {{{{end}}}}")
-        return body, None, None
-
-    tree, _, _ = block(())
-    return tree
-
-
-def parse_else_if(parts, name):
-    """Rewrites {{else if X}} ... {{end}} into {{else}}{{if X}} ... {{end}}{{end}} before parsing."""
-    out, depth_stack = [], []
-    for kind, val in parts:
-        if kind == "action":
-            toks = tokenize(val) if val else []
-            head = toks[0][1] if toks and toks[0][0] == "ident" else None
-            if head in ("if", "with", "range", "define"):
-                depth_stack.append(0)
-            elif head == "else" and len(toks) > 1:
-                if toks[1][1] != "if":
-                    raise TplError(f"{name}: only `else if` is supported")
-                out.append(("action", "else"))
-                out.append(("action", " ".join(t[1] for t in toks[1:])))
-                depth_stack[-1] += 1
-                continue
-            elif head == "end":
-                extra = depth_stack.pop()
-                out.extend([("action", "end")] * extra)
-        out.append((kind, val))
-    return out
-
-
-def go_str(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(int(v)) if v.is_integer() and abs(v) < 1e21 else repr(v)
-    if isinstance(v, (int, str)):
-        return str(v)
-    raise TplError(f"printing a {type(v).__name__} ({v!r}) directly; use toYaml or toJson")
-
-
-def truthy(v):
-    if v is None or v is False:
-        return False
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return v != 0
-    if isinstance(v, (str, list, dict, tuple)):
-        return len(v) > 0
-    return True
-
-
-def to_yaml(v):
-    return yaml.safe_dump(v, default_flow_style=False, sort_keys=True, allow_unicode=True).rstrip("\n")
-
-
-def indent(n, s):
-    pad = " " * int(n)
-    return pad + go_str(s).replace("\n", "\n" + pad)
-
-
-def go_printf(fmt, *args):
-    args = list(args)
-
-    def sub(m):
-        verb = m.group(1)
-        if verb == "%":
-            return "%"
-        if not args:
-            raise TplError(f"printf {fmt!r}: missing argument")
-        a = args.pop(0)
-        if verb in "sv":
-            return go_str(a)
-        if verb == "d":
-            return str(int(a))
-        if verb == "q":
-            return json.dumps(go_str(a))
-        raise TplError(f"printf verb %{verb} is outside the subset")
-
-    out = re.sub(r"%([svdq%])", sub, fmt)
-    if args:
-        raise TplError(f"printf {fmt!r}: too many arguments")
-    return out
-
-
-def required(msg, v):
-    if v is None or (isinstance(v, str) and v == ""):
-        raise TplError(f"required: {msg}")
-    return v
-
-
-class Renderer:
-    def __init__(self, chart_dir, values, release_name="echos", namespace="default"):
-        meta = yaml.safe_load(open(os.path.join(chart_dir, "Chart.yaml")))
-        names = {"apiVersion": "APIVersion", "appVersion": "AppVersion", "kubeVersion": "KubeVersion"}
-        chart = {names.get(k, k[:1].upper() + k[1:]): v for k, v in meta.items()}
-        self.root = {
-            "Values": values,
-            "Chart": chart,
-            "Release": {"Name": release_name, "Namespace": namespace, "Service": "Helm",
-                        "IsInstall": True, "IsUpgrade": False, "Revision": 1},
-            "Capabilities": {"KubeVersion": {"Version": "v1.30.0", "Major": "1", "Minor": "30"}},
-        }
-        self.defines = {}
-        self.trees = {}
-        tdir = os.path.join(chart_dir, "templates")
-        for fn in sorted(os.listdir(tdir)):
-            path = os.path.join(tdir, fn)
-            if not os.path.isfile(path):
-                continue
-            name = f"{os.path.basename(chart_dir)}/templates/{fn}"
-            parts = parse_else_if(lex(open(path).read(), name), name)
-            tree = parse(parts, name)
-            for node in tree:
-                if node[0] == "define":
-                    if node[1] in self.defines:
-                        raise TplError(f"{name}: {node[1]!r} is defined twice")
-                    self.defines[node[1]] = node[2]
-            self.trees[fn] = [n for n in tree if n[0] != "define"]
-        self.funcs = {
-            "include": self.include,
-            "toYaml": to_yaml,
-            "toJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True),
-            "nindent": lambda n, s: "\n" + indent(n, s),
-            "indent": indent,
-            "quote": lambda *a: " ".join(json.dumps(go_str(x), ensure_ascii=False) for x in a if x is not None),
-            "squote": lambda *a: " ".join("'" + go_str(x) + "'" for x in a if x is not None),
-            "default": lambda d, *v: (v[0] if v and truthy(v[0]) else d),
-            "printf": go_printf,
-            "trunc": lambda n, s: go_str(s)[: int(n)] if int(n) >= 0 else go_str(s)[int(n):],
-            "trimSuffix": lambda suf, s: go_str(s)[: -len(suf)] if suf and go_str(s).endswith(suf) else go_str(s),
-            "replace": lambda old, new, s: go_str(s).replace(old, new),
-            "contains": lambda sub, s: sub in go_str(s),
-            "required": required,
-            "eq": lambda a, *b: any(a == x for x in b),
-            "ne": lambda a, b: a != b,
-            "not": lambda v: not truthy(v),
-            "and": self._and,
-            "or": self._or,
-            "empty": lambda v: not truthy(v),
-            "lower": lambda s: go_str(s).lower(),
-            "upper": lambda s: go_str(s).upper(),
-        }
-        self.missing = set()
-
-    @staticmethod
-    def _and(*a):
-        for x in a:
-            if not truthy(x):
-                return x
-        return a[-1]
-
-    @staticmethod
-    def _or(*a):
-        for x in a:
-            if truthy(x):
-                return x
-        return a[-1]
-
-    def include(self, name, ctx):
-        if name not in self.defines:
-            raise TplError(f"include: no template named {name!r}")
-        return self.exec(self.defines[name], ctx, {"$": ctx})
-
-    def render(self, fn):
-        return self.exec(self.trees[fn], self.root, {"$": self.root})
-
-    # -- evaluation --
-    def field(self, base, path, strict_from):
-        cur = base
-        for i, key in enumerate(path):
-            if cur is None:
-                raise TplError(f"nil pointer evaluating .{'.'.join(path[:i])}.{key}")
-            if not isinstance(cur, dict):
-                raise TplError(f"cannot read field {key} of a {type(cur).__name__}")
-            if key not in cur:
-                if strict_from is not None:
-                    self.missing.add(".".join(strict_from + path[: i + 1]))
-                cur = None
-            else:
-                cur = cur[key]
-        return cur
-
-    def operand(self, tok, dot, scope):
-        kind, val = tok
-        if kind == "str":
-            return json.loads(val)
-        if kind == "raw":
-            return val[1:-1]
-        if kind == "num":
-            return float(val) if "." in val else int(val)
-        if kind == "field":
-            if val == ".":
-                return dot
-            path = val[1:].split(".")
-            # Strict check on .Values.<…> read from the root context.
-            strict = [] if (dot is self.root and path[0] == "Values") else None
-            return self.field(dot, path, strict)
-        if kind == "var":
-            name, *path = val.split(".")
-            if name not in scope:
-                raise TplError(f"undefined variable {name}")
-            return self.field(scope[name], path, None)
-        if kind == "ident" and val in ("true", "false"):
-            return val == "true"
-        if kind == "ident" and val == "nil":
-            return None
-        raise TplError(f"unexpected {val!r}")
-
-    def command(self, toks, dot, scope, piped, has_piped):
-        # Group parenthesised sub-pipelines into single operands.
-        items, i = [], 0
-        while i < len(toks):
-            if toks[i][0] == "lparen":
-                depth, j = 1, i + 1
-                while depth:
-                    if j >= len(toks):
-                        raise TplError("unbalanced parentheses")
-                    depth += {"lparen": 1, "rparen": -1}.get(toks[j][0], 0)
-                    j += 1
-                items.append(("sub", toks[i + 1: j - 1]))
-                i = j
-            else:
-                items.append(toks[i])
-                i += 1
-        if not items:
-            raise TplError("empty command")
-
-        def value(it):
-            if it[0] == "sub":
-                return self.pipeline(it[1], dot, scope)
-            return self.operand(it, dot, scope)
-
-        first = items[0]
-        if first[0] == "ident" and first[1] not in ("true", "false", "nil"):
-            fn = self.funcs.get(first[1])
-            if fn is None:
-                raise TplError(f"function {first[1]!r} is outside the supported subset")
-            args = [value(it) for it in items[1:]]
-            if has_piped:
-                args.append(piped)
-            try:
-                return fn(*args)
-            except TypeError as e:
-                raise TplError(f"{first[1]}: {e}")
-        if len(items) > 1 or has_piped:
-            raise TplError(f"{first[1]!r} is not a function")
-        return value(first)
-
-    def pipeline(self, toks, dot, scope):
-        decl = None
-        if len(toks) >= 2 and toks[0][0] == "var" and toks[1][0] in ("decl", "assign"):
-            decl, toks = toks[0][1], toks[2:]
-        cmds, cur = [], []
-        depth = 0
-        for t in toks:
-            if t[0] == "lparen":
-                depth += 1
-            elif t[0] == "rparen":
-                depth -= 1
-            if t[0] == "pipe" and depth == 0:
-                cmds.append(cur)
-                cur = []
-            else:
-                cur.append(t)
-        cmds.append(cur)
-        val, has = None, False
-        for c in cmds:
-            val = self.command(c, dot, scope, val, has)
-            has = True
-        if decl:
-            scope[decl] = val
-            return ""
-        return val
-
-    def exec(self, nodes, dot, scope):
-        out = []
-        for node in nodes:
-            kind = node[0]
-            if kind == "text":
-                out.append(node[1])
-            elif kind == "out":
-                v = self.pipeline(node[1], dot, scope)
-                out.append(go_str(v))
-            elif kind in ("if", "with"):
-                inner = dict(scope)
-                v = self.pipeline(node[1], dot, inner)
-                if truthy(v):
-                    out.append(self.exec(node[2], v if kind == "with" else dot, inner))
-                else:
-                    out.append(self.exec(node[3], dot, dict(scope)))
-            elif kind == "range":
-                inner = dict(scope)
-                v = self.pipeline(node[2], dot, inner)
-                if isinstance(v, dict):
-                    items = [(k, v[k]) for k in sorted(v)]
-                elif isinstance(v, list):
-                    items = list(enumerate(v))
-                elif v is None:
-                    items = []
-                else:
-                    raise TplError(f"range over a {type(v).__name__}")
-                if not items:
-                    out.append(self.exec(node[4], dot, dict(scope)))
-                for k, item in items:
-                    s = dict(inner)
-                    if len(node[1]) == 1:
-                        s[node[1][0]] = item
-                    elif len(node[1]) == 2:
-                        s[node[1][0]], s[node[1][1]] = k, item
-                    out.append(self.exec(node[3], item, s))
-            else:
-                raise TplError(f"unexpected node {kind}")
-        return "".join(out)
-
-
-def deep_merge(base, over):
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,7 +85,49 @@ def env_name_ok(name, keys):
 
 
 # ---------------------------------------------------------------------------------------------
-# Checks on rendered manifests.
+# The chart's sources.
+# ---------------------------------------------------------------------------------------------
+
+def check_chart_meta():
+    meta = yaml.safe_load(open(os.path.join(CHART, "Chart.yaml")))
+    if meta.get("apiVersion") != "v2":
+        fail("Chart.yaml: apiVersion must be v2")
+    if meta.get("name") != os.path.basename(CHART):
+        fail("Chart.yaml: name must match the chart's folder")
+    if not re.match(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$", str(meta.get("version", ""))):
+        fail("Chart.yaml: version must be SemVer 2")
+    if not meta.get("appVersion"):
+        fail("Chart.yaml: appVersion is empty")
+    for f in ("values.yaml", "templates/NOTES.txt", "templates/_helpers.tpl"):
+        if not os.path.exists(os.path.join(CHART, f)):
+            fail(f"{f} is missing")
+
+
+VALUES_REF = re.compile(r"(?<![\w.$])\$?\.Values((?:\.\w+)+)")
+
+
+def check_values_read(defaults):
+    """Every `.Values.a.b` a template reads exists in values.yaml: Helm renders a missing one as
+    nothing, silently (its lint does not notice either)."""
+    tdir = os.path.join(CHART, "templates")
+    for fn in sorted(os.listdir(tdir)):
+        text = open(os.path.join(tdir, fn)).read()
+        for action in re.findall(r"\{\{(.*?)\}\}", text, re.S):
+            if action.strip("- \t\n").startswith("/*"):
+                continue
+            for m in VALUES_REF.finditer(action):
+                path, cur = m.group(1)[1:].split("."), defaults
+                for i, key in enumerate(path):
+                    if not isinstance(cur, dict):
+                        break
+                    if key not in cur:
+                        fail(f"templates/{fn} reads .Values.{'.'.join(path[:i + 1])}, which values.yaml does not define")
+                        break
+                    cur = cur[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks on the rendered manifests.
 # ---------------------------------------------------------------------------------------------
 
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -586,7 +148,7 @@ def load_docs(text, where):
     return docs
 
 
-def check_objects(objs, values, keys, where):
+def check_objects(objs, values, keys, image, where):
     by_kind = {}
     seen = set()
     for o in objs:
@@ -625,6 +187,8 @@ def check_objects(objs, values, keys, where):
         if psc.get("runAsUser") in (None, 0):
             fail(f"{where}: {what}: the pod must run as a non-zero runAsUser")
         for c in spec.get("containers", []):
+            if c.get("image") != image:
+                fail(f"{where}: {what}/{c['name']}: the image must be {image}, not {c.get('image')}")
             sc = c.get("securityContext") or {}
             if sc.get("readOnlyRootFilesystem") is not True:
                 fail(f"{where}: {what}/{c['name']}: readOnlyRootFilesystem must be true")
@@ -728,6 +292,16 @@ def check_objects(objs, values, keys, where):
         fail(f"{where}: ingress.enabled is false but an Ingress was rendered")
 
 
+def k8s_versions():
+    if os.environ.get("CHART_K8S_VERSIONS"):
+        return os.environ["CHART_K8S_VERSIONS"].split()
+    try:
+        import kubernetes_validate as kv
+        return ["1.25.0", kv.latest_version()]
+    except ImportError:
+        return ["1.25.0"]
+
+
 def schema_check(objs, where):
     if os.environ.get("CHART_SKIP_SCHEMA") == "1":
         return "skipped (CHART_SKIP_SCHEMA=1)"
@@ -737,7 +311,7 @@ def schema_check(objs, where):
         fail("kubernetes-validate is not installed (pip install kubernetes-validate), "
              "or run with CHART_SKIP_SCHEMA=1 to skip the schema checks")
         return "missing"
-    versions = os.environ.get("CHART_K8S_VERSIONS", f"1.25.0 {kv.latest_version()}").split()
+    versions = k8s_versions()
     for v in versions:
         for o in objs:
             try:
@@ -746,23 +320,8 @@ def schema_check(objs, where):
                 path = ".".join(str(p) for p in e.path)
                 fail(f"{where}: Kubernetes {v} schema: {o.get('kind')} {o['metadata'].get('name')}: {path}: {e.message}")
             except (kv.SchemaNotFoundError, kv.InvalidSchemaError) as e:
-                fail(f"{where}: Kubernetes {v} schema: {e}")
+                fail(f"{where}: Kubernetes {v} schema: {o.get('kind')} {o['metadata'].get('name')}: {getattr(e, 'message', '') or e}")
     return "Kubernetes " + ", ".join(versions) + " (strict)"
-
-
-def check_chart_meta():
-    meta = yaml.safe_load(open(os.path.join(CHART, "Chart.yaml")))
-    if meta.get("apiVersion") != "v2":
-        fail("Chart.yaml: apiVersion must be v2")
-    if meta.get("name") != os.path.basename(CHART):
-        fail("Chart.yaml: name must match the chart's folder")
-    if not re.match(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$", str(meta.get("version", ""))):
-        fail("Chart.yaml: version must be SemVer 2")
-    if not meta.get("appVersion"):
-        fail("Chart.yaml: appVersion is empty")
-    for f in ("values.yaml", "templates/NOTES.txt", "templates/_helpers.tpl"):
-        if not os.path.exists(os.path.join(CHART, f)):
-            fail(f"{f} is missing")
 
 
 # The value sets the chart is rendered with: the defaults, and everything switched on or off.
@@ -798,6 +357,38 @@ SCENARIOS = {
     },
 }
 
+# Values the templates guard with `required`: emptied, the render must fail and name them.
+REQUIRED = {
+    "database.existingSecret": {"database": {"existingSecret": ""}},
+    "platform.domain": {"platform": {"domain": ""}},
+    "ingress.tls.secretName": {"ingress": {"tls": {"secretName": ""}}},
+    "ingress.extraHosts[].host": {"ingress": {"extraHosts": [{"tlsSecretName": "x-tls"}]}},
+}
+
+TEMPLATES = os.path.basename(CHART) + "/templates/"
+
+
+def release(scen):
+    return "prod" if scen == "minimal" else "echos"
+
+
+def lint(versions):
+    """helm lint --strict (warnings are problems) for each value set and Kubernetes version."""
+    found = {}
+    for scen, over in SCENARIOS.items():
+        for v in versions:
+            try:
+                report = helm.lint(CHART, over, strict=True, namespace="default", kube_version="v" + v.lstrip("v"))
+            except helm.HelmError as e:
+                fail(f"helm lint [{scen}] (Kubernetes {v}): {e}")
+                continue
+            msgs = [f"{m['path']}: {m['error']}" for m in report["messages"] if m["severity"] >= 2]
+            msgs += [e for e in report["errors"] if not any(e in m for m in msgs)]
+            for m in msgs:
+                found.setdefault(m, []).append(f"{scen}/{v}")
+    for m, where in found.items():
+        fail(f"helm lint [{', '.join(where)}]: {m}")
+
 
 def main():
     check_chart_meta()
@@ -810,43 +401,44 @@ def main():
             if m and not env_name_ok(m.group(1), keys):
                 fail(f"deploy/env.example: {m.group(1)} is not a setting the application knows")
 
-    base = yaml.safe_load(open(os.path.join(CHART, "values.yaml")))
+    try:
+        chart = helm.Chart.load(CHART)
+        defaults = chart.values
+    except helm.HelmError as e:
+        fail(f"Helm cannot load the chart: {e}")
+        return report(None)
+    check_values_read(defaults)
+    lint(k8s_versions())
+    app_version = str(chart.metadata.get("appVersion", ""))
+
     schema_note = ""
+    show = os.environ.get("CHART_SHOW", "")
+    rendered = 0
     for scen, over in SCENARIOS.items():
-        values = deep_merge(base, over)
         try:
-            r = Renderer(CHART, values, release_name="echos" if scen != "minimal" else "prod")
-        except TplError as e:
-            fail(f"parsing the templates: {e}")
-            break
+            values = chart.merge_values(over)
+            out = chart.render(over, name=release(scen), namespace="default", is_install=True)
+        except helm.HelmError as e:
+            fail(f"[{scen}] helm render: {e}")
+            continue
+        rendered += 1
         objs = []
-        for fn in sorted(r.trees):
+        for path in sorted(out):
+            fn = path[len(TEMPLATES):] if path.startswith(TEMPLATES) else path
             where = f"[{scen}] templates/{fn}"
-            try:
-                text = r.render(fn)
-            except TplError as e:
-                fail(f"{where}: {e}")
-                continue
             if fn == "NOTES.txt":
-                if "<no value>" in text or not text.strip():
-                    fail(f"{where}: renders empty or with a missing value")
+                if not out[path].strip():
+                    fail(f"{where}: renders empty")
                 continue
-            if fn.startswith("_"):
-                if text.strip():
-                    fail(f"{where}: a helpers file must only define templates")
-                continue
-            objs += load_docs(text, where)
-        for m in sorted(r.missing):
-            fail(f"[{scen}] the templates read {m}, which values.yaml does not define")
-        check_objects(objs, values, keys, f"[{scen}]")
+            objs += load_docs(out[path], where)
+        image = f"{values['image']['repository']}:{values['image']['tag'] or app_version}"
+        check_objects(objs, values, keys, image, f"[{scen}]")
         schema_note = schema_check(objs, f"[{scen}]")
-        show = os.environ.get("CHART_SHOW", "")
         if show == scen or (show == "1" and scen == "defaults"):
-            for fn in sorted(r.trees):
-                if not fn.startswith("_"):
-                    print(f"# ---- {fn}\n{r.render(fn)}")
-        with tempfile.TemporaryDirectory() as tmp:
-            if shutil.which("kubectl") and objs:
+            for path in sorted(out):
+                print(f"# ---- {path}\n{out[path]}")
+        if shutil.which("kubectl") and objs:
+            with tempfile.TemporaryDirectory() as tmp:
                 with open(os.path.join(tmp, "all.yaml"), "w") as f:
                     yaml.safe_dump_all(objs, f)
                 with open(os.path.join(tmp, "kustomization.yaml"), "w") as f:
@@ -855,26 +447,27 @@ def main():
                 if p.returncode != 0:
                     fail(f"[{scen}] kubectl kustomize: {p.stderr.strip()}")
 
-    if shutil.which("helm"):
-        p = subprocess.run(["helm", "lint", "--strict", CHART], capture_output=True, text=True)
-        if p.returncode != 0:
-            fail(f"helm lint --strict:\n{p.stdout}{p.stderr}")
-        p = subprocess.run(["helm", "template", "echos", CHART], capture_output=True, text=True)
-        if p.returncode != 0:
-            fail(f"helm template: {p.stderr}")
-        else:
-            objs = load_docs(p.stdout, "[helm template]")
-            check_objects(objs, base, keys, "[helm template]")
-            schema_check(objs, "[helm template]")
+    for key, over in REQUIRED.items() if rendered == len(SCENARIOS) else ():
+        try:
+            chart.render(over, name="echos", namespace="default", is_install=True)
+            fail(f"[required] with {key} empty the chart still renders")
+        except helm.HelmRenderError as e:
+            if key not in str(e):
+                fail(f"[required] with {key} empty the render fails without naming it: {e}")
+        except helm.HelmError as e:
+            fail(f"[required] with {key} empty: {e}")
+    return report(schema_note)
 
+
+def report(schema_note):
     if ERRORS:
         errors = list(dict.fromkeys(ERRORS))
         for e in errors:
             print("FAIL", e)
         print(f"validate.sh: {len(errors)} problem(s)")
         sys.exit(1)
-    print(f"validate.sh: chart OK — {len(SCENARIOS)} value sets rendered; schemas: {schema_note}; "
-          f"helm: {'yes' if shutil.which('helm') else 'not installed, built-in renderer only'}; "
+    print(f"validate.sh: chart OK — Helm {helm.helm_sdk_version()} engine (helm-python-sdk {helm.__version__}): "
+          f"lint --strict and {len(SCENARIOS)} value sets rendered; schemas: {schema_note}; "
           f"kubectl kustomize: {'yes' if shutil.which('kubectl') else 'not installed'}")
 
 
