@@ -32,7 +32,7 @@ psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_hangups WITH (FORCE)" 
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
-"$T/echos" serve --bind 127.0.0.1:$PORT 2>"$WORK/server.log" >/dev/null & SERVER=$!
+"$T/echos" serve --bind 127.0.0.1:$PORT >"$WORK/server.log" 2>&1 & SERVER=$!
 for _ in $(seq 100); do curl -sf -o /dev/null $URL/healthz && break; sleep 0.2; done
 kill -0 $SERVER
 

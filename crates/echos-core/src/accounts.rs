@@ -116,23 +116,30 @@ pub async fn join(
             .fetch_all(&mut **tx)
             .await
             .context("finding a free handle")?;
-    let handle = (1..)
-        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
-        .find(|h| !taken.contains(h))
-        .unwrap_or_else(|| format!("{base}-{}", Uuid::new_v4().simple()));
-    sqlx::query_as!(
-        Member,
-        "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key",
-        account_id,
-        handle,
-        profile.display_name.as_str(),
-        profile.kind.as_str(),
-        profile.audience
-    )
-    .fetch_one(&mut **tx)
-    .await
-    .context("joining a region")
+    // Two people of the same name may join at the same moment: a handle taken meanwhile is
+    // skipped (`ON CONFLICT DO NOTHING` waits for the other transaction, then yields no row).
+    let mut free = (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).filter(|h| !taken.contains(h));
+    for _ in 0..20 {
+        let handle = free.next().unwrap_or_else(|| format!("{base}-{}", Uuid::new_v4().simple()));
+        let joined = sqlx::query_as!(
+            Member,
+            "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (handle) DO NOTHING
+             RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key",
+            account_id,
+            handle,
+            profile.display_name.as_str(),
+            profile.kind.as_str(),
+            profile.audience
+        )
+        .fetch_optional(&mut **tx)
+        .await
+        .context("joining a region")?;
+        if let Some(member) = joined {
+            return Ok(member);
+        }
+    }
+    Err(CoreError::conflict("no free handle for this name"))
 }
 
 pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Result<Option<Member>, CoreError> {
@@ -561,7 +568,7 @@ pub async fn confirm_email_change(pool: &PgPool, tenant_id: Uuid, token: &str) -
 
 /// The account's preferred language (`None`: the region's).
 pub async fn set_locale(
-    pool: &PgPool,
+    pool: impl sqlx::PgExecutor<'_>,
     account_id: Uuid,
     locale: Option<echos_domain::Locale>,
 ) -> Result<(), CoreError> {

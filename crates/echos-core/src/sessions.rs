@@ -8,8 +8,14 @@ use uuid::Uuid;
 use crate::error::{Context, CoreError};
 use crate::secrets::{new_token, token_hash};
 
-/// Opens a session; returns the token for the cookie.
-pub async fn open(pool: &PgPool, account_id: Uuid, tenant_id: Uuid, days: i64) -> Result<String, CoreError> {
+/// Opens a session; returns the token for the cookie. On the platform's pool, or inside the
+/// transaction that creates the account (a sign-up is one transaction).
+pub async fn open(
+    conn: impl sqlx::PgExecutor<'_>,
+    account_id: Uuid,
+    tenant_id: Uuid,
+    days: i64,
+) -> Result<String, CoreError> {
     let token = new_token();
     let expires = OffsetDateTime::now_utc() + Duration::days(days);
     sqlx::query!(
@@ -19,7 +25,7 @@ pub async fn open(pool: &PgPool, account_id: Uuid, tenant_id: Uuid, days: i64) -
         tenant_id,
         expires
     )
-    .execute(pool)
+    .execute(conn)
     .await
     .context("opening a session")?;
     Ok(token)

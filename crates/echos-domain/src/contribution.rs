@@ -1,7 +1,8 @@
 //! What a member types to publish: titles, summaries, Markdown bodies and tags, parsed once.
 
 /// The kinds of contribution. Each has its own list, page and form under its own path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Article,
     Link,
@@ -42,6 +43,35 @@ impl Kind {
     /// `/articles/12-le-titre`.
     pub fn url(self, id: i64, slug: &str) -> String {
         format!("/{}/{id}-{slug}", self.segment())
+    }
+}
+
+/// Where a contribution stands. Only `Published` is shown to visitors; `Hidden` waits for a
+/// moderator; `Deleted` is kept for the record and shown nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Published,
+    Hidden,
+    Deleted,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Draft, Status::Published, Status::Hidden, Status::Deleted];
+
+    /// The value stored in `contributions.status`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Hidden => "hidden",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.code() == s)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod colour;
 pub mod contribution;
 pub mod host;
+pub mod job;
 pub mod locale;
 pub mod member;
 pub mod slug;

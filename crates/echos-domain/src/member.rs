@@ -163,6 +163,44 @@ impl MemberKind {
     }
 }
 
+/// What a member may do in a region beyond their own contributions. Ordered: each role can do
+/// what the ones before it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    /// Edits and features any contribution.
+    Editor,
+    /// Runs the region: its console, its members' roles, its moderation.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Member, Role::Editor, Role::Admin];
+
+    /// The value stored in `members.role`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Editor => "editor",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    /// Edits (and features) contributions that are not theirs.
+    pub fn edits_any(self) -> bool {
+        self >= Self::Editor
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Self::Admin
+    }
+}
+
 /// Who a person is in science culture, for the region's participation figures.
 pub const AUDIENCES: &[&str] = &["mediator", "teacher", "student", "researcher", "curious", "other"];
 

@@ -538,9 +538,9 @@ async fn save_preferences(
     if kinds.iter().any(|k| !notifications::KINDS.contains(&k.as_str())) {
         return Err(WebError::BadRequest);
     }
-    accounts::set_locale(app.db.platform(), viewer.account_id, locale).await?;
     let member_id = viewer.member.as_ref().map_or(0, |m| m.id);
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
+    accounts::set_locale(&mut *tx, viewer.account_id, locale).await?;
     notifications::set_email_preferences(&mut tx, member_id, &kinds).await?;
     tx.commit().await?;
     // The chosen language applies at once in this browser.

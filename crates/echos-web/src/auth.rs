@@ -156,17 +156,19 @@ async fn sign_up(
     };
     // Hashed whether or not the address is taken: both answers take the same time.
     let hash = crate::account::hash(password).await?;
+    // The account, its membership, its session and its confirmation e-mail: one transaction.
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
-    let outcome = accounts::sign_up(&mut tx, tenant.id, &email, &hash, &profile).await?;
+    let session = match accounts::sign_up(&mut tx, tenant.id, &email, &hash, &profile).await? {
+        SignUp::Created { account_id } => {
+            Some(sessions::open(&mut *tx, account_id, tenant.id, app.config.accounts.session_days).await?)
+        }
+        SignUp::AlreadyRegistered => None,
+    };
     tx.commit().await?;
     let html = app.templates.render("auth/sign_up_done.html", Done { page: &page, email: email.as_str() })?;
-    match outcome {
-        SignUp::Created { account_id } => {
-            let token =
-                sessions::open(app.db.platform(), account_id, tenant.id, app.config.accounts.session_days).await?;
-            Ok((session_cookie(&app, jar, token), Html(html)).into_response())
-        }
-        SignUp::AlreadyRegistered => Ok(Html(html).into_response()),
+    match session {
+        Some(token) => Ok((session_cookie(&app, jar, token), Html(html)).into_response()),
+        None => Ok(Html(html).into_response()),
     }
 }
 

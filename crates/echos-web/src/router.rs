@@ -1,11 +1,15 @@
-//! Every route, then the layers: request id and tracing (outermost), region resolution, error
-//! pages. Each feature adds its `routes()` here.
+//! Every route, then the layers: request id and tracing (outermost), the time-out, a task of its
+//! own for each request, region resolution, session, error pages. Each feature adds its
+//! `routes()` here.
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, Request};
-use axum::middleware;
+use axum::extract::Request as AxumRequest;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -33,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::probes())
         .merge(assets::routes())
         .merge(sites)
+        .layer(middleware::from_fn(run_to_completion))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.http.request_timeout_secs),
@@ -50,4 +55,20 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Runs each request in a task of its own. A client who hangs up (or the time-out) drops the
+/// future that waits for it, not the work: a handler is never cut between two awaits, so a
+/// transaction it began is committed or rolled back by the handler itself and its connection
+/// goes back to the pool idle — never with a `COMMIT` in flight and nothing to read its answer.
+async fn run_to_completion(req: AxumRequest, next: Next) -> Response {
+    let work = tokio::spawn(next.run(req).instrument(tracing::Span::current()));
+    match work.await {
+        Ok(resp) => resp,
+        Err(e) => {
+            // A panic in a handler: the visitor gets a 500, the process and its other requests go on.
+            tracing::error!(error = %e, "a request's task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

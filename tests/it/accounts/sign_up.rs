@@ -164,3 +164,24 @@ async fn markup_in_a_name_is_inert_in_pages_and_mails() {
     assert!(!html.contains("<img src=x"), "escaped in the HTML part");
     assert!(html.contains("&lt;img src=x"));
 }
+
+#[tokio::test]
+async fn people_of_the_same_name_signing_up_at_the_same_moment_all_get_a_handle() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let signups = (0..8).map(|_| {
+        let (app, host) = (&app, a.host.clone());
+        async move {
+            let mut b = Browser::new();
+            sign_up(app, &host, "Camille Martin", &unique_email(), &mut b).await.status
+        }
+    });
+    let statuses = futures::future::join_all(signups).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let mut tx = echos_core::TenantTx::begin(&app.db, &a.tenant).await.unwrap();
+    let handles: Vec<String> =
+        sqlx::query_scalar("SELECT handle FROM members ORDER BY handle").fetch_all(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(handles.len(), 8);
+    assert!(handles.contains(&"camille-martin".to_owned()) && handles.contains(&"camille-martin-2".to_owned()));
+}
