@@ -208,6 +208,82 @@ impl TestApp {
     }
 }
 
+/// A password every test account uses.
+pub const PASSWORD: &str = "une phrase de passe solide";
+
+/// An address no other test uses.
+pub fn unique_email() -> String {
+    format!("m{}@exemple.org", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// A member of a test region, signed in in `browser`.
+pub struct Member {
+    pub browser: Browser,
+    pub email: String,
+    pub handle: String,
+    pub name: String,
+}
+
+impl TestApp {
+    /// A new member of `t`, signed up through the form (so signed in), a teacher.
+    pub async fn member(&self, t: &TestTenant, name: &str) -> Member {
+        let mut browser = Browser::new();
+        let email = unique_email();
+        let fields = [
+            ("display_name", name),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("kind", "person"),
+            ("audience", "teacher"),
+        ];
+        let r = self.post_form(&t.host, "/inscription", &fields, &mut browser).await;
+        assert_eq!(r.status, StatusCode::OK, "signing up {name}: {}", r.body);
+        let handle: String = self
+            .in_region(
+                t,
+                "SELECT m.handle FROM members m JOIN platform.accounts a ON a.id = m.account_id WHERE a.email = $1",
+                &email,
+            )
+            .await;
+        Member { browser, email, handle, name: name.to_owned() }
+    }
+
+    /// A new member of `t` with the region's admin role.
+    pub async fn admin(&self, t: &TestTenant, name: &str) -> Member {
+        let m = self.member(t, name).await;
+        let _: String =
+            self.in_region(t, "UPDATE members SET role = 'admin' WHERE handle = $1 RETURNING role", &m.handle).await;
+        m
+    }
+
+    /// Publishes a contribution of the kind at `/{segment}` as `m` and returns its page's path;
+    /// fails the test unless it was accepted. `status` and `body` have defaults.
+    pub async fn publish(&self, t: &TestTenant, m: &mut Member, segment: &str, fields: &[(&str, &str)]) -> String {
+        let mut all = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "status") {
+            all.push(("status", "published"));
+        }
+        if !fields.iter().any(|(k, _)| *k == "body") {
+            all.push(("body", "texte"));
+        }
+        let r = self.post_form(&t.host, &format!("/{segment}"), &all, &mut m.browser).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "publishing to /{segment}: {}", r.body);
+        r.header("location").unwrap_or_default().to_owned()
+    }
+
+    /// One value read (or written and returned) by a statement in `t`'s schema, with one text
+    /// parameter.
+    pub async fn in_region<T>(&self, t: &TestTenant, sql: &'static str, param: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
+        let mut tx = echos_core::TenantTx::begin(&self.db, &t.tenant).await.unwrap();
+        let v: T = sqlx::query_scalar(sql).bind(param).fetch_one(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        v
+    }
+}
+
 pub fn random_slug() -> Slug {
     Slug::parse(&format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])).unwrap()
 }

@@ -2,13 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
-mod cancellation;
 mod articles;
+mod cancellation;
 mod comments;
 mod contributions;
 mod directory_cache;
 mod host_resolution;
 mod isolation;
+mod locales;
 mod mail;
 mod media;
 mod migrations;
@@ -18,3 +19,4 @@ mod search;
 mod statement_cache;
 mod structures;
 mod telemetry;
+mod write_gate;

@@ -1,7 +1,8 @@
 //! Accounts (the platform's: one identity for every region) and members (an account's profile
 //! and role in one region). A region sees an account only once it has joined there.
 
-use echos_domain::member::{DisplayName, Email, MemberKind};
+use echos_domain::job::JobKind;
+use echos_domain::member::{DisplayName, Email, MemberKind, Role};
 use serde::Serialize;
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -21,21 +22,58 @@ pub struct Profile {
     pub audience: Option<&'static str>,
 }
 
+/// An account's profile and role in one region.
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {
     pub id: i64,
     pub account_id: Uuid,
     pub handle: String,
     pub display_name: String,
-    pub kind: String,
+    pub kind: MemberKind,
     pub audience: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub bio: String,
     pub website: Option<String>,
     pub location: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
     pub avatar_key: Option<String>,
+}
+
+/// A `members` row as read; its closed sets are held by `CHECK` constraints.
+struct MemberRow {
+    id: i64,
+    account_id: Uuid,
+    handle: String,
+    display_name: String,
+    kind: String,
+    audience: Option<String>,
+    role: String,
+    bio: String,
+    website: Option<String>,
+    location: Option<String>,
+    joined_at: OffsetDateTime,
+    avatar_key: Option<String>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(r: MemberRow) -> Self {
+        Self {
+            // The table's CHECKs hold both to their sets; the fallbacks grant the least.
+            kind: MemberKind::parse(&r.kind).unwrap_or(MemberKind::Person),
+            role: Role::parse(&r.role).unwrap_or(Role::Member),
+            id: r.id,
+            account_id: r.account_id,
+            handle: r.handle,
+            display_name: r.display_name,
+            audience: r.audience,
+            bio: r.bio,
+            website: r.website,
+            location: r.location,
+            joined_at: r.joined_at,
+            avatar_key: r.avatar_key,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -47,10 +85,6 @@ pub enum SignUp {
     /// same answer as for a new account.
     AlreadyRegistered,
 }
-
-/// Job kinds written here and run by the worker.
-pub const JOB_MAIL_CONFIRM: &str = "mail.confirm";
-pub const JOB_MAIL_ALREADY_REGISTERED: &str = "mail.already_registered";
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct AccountJob {
@@ -81,7 +115,7 @@ pub async fn sign_up(
     match created {
         Some(account_id) => {
             join(tx, tenant_id, account_id, profile).await?;
-            jobs::enqueue(tx, Some(tenant_id), JOB_MAIL_CONFIRM, &AccountJob { account_id }).await?;
+            jobs::enqueue(tx, Some(tenant_id), JobKind::MailConfirm, &AccountJob { account_id }).await?;
             Ok(SignUp::Created { account_id })
         }
         None => {
@@ -89,7 +123,7 @@ pub async fn sign_up(
                 .fetch_one(&mut **tx)
                 .await
                 .context("finding an account")?;
-            jobs::enqueue(tx, Some(tenant_id), JOB_MAIL_ALREADY_REGISTERED, &AccountJob { account_id }).await?;
+            jobs::enqueue(tx, Some(tenant_id), JobKind::MailAlreadyRegistered, &AccountJob { account_id }).await?;
             Ok(SignUp::AlreadyRegistered)
         }
     }
@@ -118,11 +152,12 @@ pub async fn join(
             .context("finding a free handle")?;
     // Two people of the same name may join at the same moment: a handle taken meanwhile is
     // skipped (`ON CONFLICT DO NOTHING` waits for the other transaction, then yields no row).
-    let mut free = (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).filter(|h| !taken.contains(h));
+    let mut free =
+        (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).filter(|h| !taken.contains(h));
     for _ in 0..20 {
         let handle = free.next().unwrap_or_else(|| format!("{base}-{}", Uuid::new_v4().simple()));
         let joined = sqlx::query_as!(
-            Member,
+            MemberRow,
             "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (handle) DO NOTHING
              RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key",
@@ -136,34 +171,36 @@ pub async fn join(
         .await
         .context("joining a region")?;
         if let Some(member) = joined {
-            return Ok(member);
+            return Ok(member.into());
         }
     }
     Err(CoreError::conflict("no free handle for this name"))
 }
 
 pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Result<Option<Member>, CoreError> {
-    sqlx::query_as!(
-        Member,
+    let row = sqlx::query_as!(
+        MemberRow,
         "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
            FROM members WHERE account_id = $1",
         account_id
     )
     .fetch_optional(&mut **tx)
     .await
-    .context("reading a member")
+    .context("reading a member")?;
+    Ok(row.map(Member::from))
 }
 
 pub async fn member_by_handle(tx: &mut TenantTx<'_>, handle: &str) -> Result<Option<Member>, CoreError> {
-    sqlx::query_as!(
-        Member,
+    let row = sqlx::query_as!(
+        MemberRow,
         "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
            FROM members WHERE handle = $1",
         handle
     )
     .fetch_optional(&mut **tx)
     .await
-    .context("reading a member")
+    .context("reading a member")?;
+    Ok(row.map(Member::from))
 }
 
 /// The account and password hash for an e-mail, if there is a usable account.
@@ -245,14 +282,12 @@ pub async fn confirm(pool: &PgPool, tenant_id: Uuid, token: &str) -> Result<bool
     Ok(true)
 }
 
-pub const JOB_MAIL_RESET: &str = "mail.reset";
-
 /// Queues a password-reset e-mail for the account with this address, if there is one. The
 /// caller answers the same way either way.
 pub async fn request_reset(pool: &PgPool, tenant_id: Uuid, email: &Email) -> Result<(), CoreError> {
     let Some((account_id, _)) = credentials(pool, email).await? else { return Ok(()) };
     let mut conn = pool.acquire().await.context("waiting for a connection")?;
-    jobs::enqueue(&mut conn, Some(tenant_id), JOB_MAIL_RESET, &AccountJob { account_id }).await?;
+    jobs::enqueue(&mut conn, Some(tenant_id), JobKind::MailReset, &AccountJob { account_id }).await?;
     Ok(())
 }
 
@@ -366,8 +401,6 @@ pub async fn update_profile(tx: &mut TenantTx<'_>, account_id: Uuid, edit: &Prof
     Ok(())
 }
 
-pub const JOB_ERASE_MEMBER: &str = "member.erase";
-
 /// Everything the platform holds about an account, in every region it joined.
 pub async fn export(db: &crate::Db, account_id: Uuid) -> Result<serde_json::Value, CoreError> {
     let account = sqlx::query!(
@@ -432,7 +465,7 @@ pub async fn delete(pool: &PgPool, account_id: Uuid) -> Result<(), CoreError> {
             .await
             .context("listing memberships")?;
     for tenant_id in regions {
-        jobs::enqueue(&mut tx, Some(tenant_id), JOB_ERASE_MEMBER, &AccountJob { account_id }).await?;
+        jobs::enqueue(&mut tx, Some(tenant_id), JobKind::EraseMember, &AccountJob { account_id }).await?;
     }
     tx.commit().await.context("committing an account's deletion")
 }
@@ -461,9 +494,6 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-pub const JOB_MAIL_EMAIL_CHANGE: &str = "mail.email_change";
-pub const JOB_MAIL_EMAIL_CHANGED: &str = "mail.email_changed";
-
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct EmailChangeJob {
     pub account_id: Uuid,
@@ -491,7 +521,7 @@ pub async fn request_email_change(
     }
     let mut conn = pool.acquire().await.context("waiting for a connection")?;
     let job = EmailChangeJob { account_id, email: new_email.as_str().to_owned() };
-    jobs::enqueue(&mut conn, Some(tenant_id), JOB_MAIL_EMAIL_CHANGE, &job).await?;
+    jobs::enqueue(&mut conn, Some(tenant_id), JobKind::MailEmailChange, &job).await?;
     Ok(())
 }
 
@@ -558,7 +588,7 @@ pub async fn confirm_email_change(pool: &PgPool, tenant_id: Uuid, token: &str) -
     jobs::enqueue(
         &mut tx,
         Some(tenant_id),
-        JOB_MAIL_EMAIL_CHANGED,
+        JobKind::MailEmailChanged,
         &EmailChangeJob { account_id: row.account_id, email: old },
     )
     .await?;

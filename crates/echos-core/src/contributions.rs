@@ -3,7 +3,9 @@
 //! Markdown is rendered and sanitised (ammonia) once, on write; pages print the stored HTML.
 //! Publishing for the first time queues the "X published" notifications to followers.
 
-use echos_domain::contribution::Kind;
+use echos_domain::contribution::{Kind, Status};
+use echos_domain::job::JobKind;
+use echos_domain::member::MemberKind;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -11,11 +13,6 @@ use uuid::Uuid;
 use crate::db::TenantTx;
 use crate::error::{Context, CoreError};
 use crate::jobs;
-
-/// The job that fetches a curated link's preview.
-pub const JOB_LINK_PREVIEW: &str = "link.preview";
-/// The job that tells followers about a new publication.
-pub const JOB_PUBLISHED: &str = "contribution.published";
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct ContributionJob {
@@ -85,21 +82,21 @@ pub enum Refusal {
     BadItem(i64),
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Contribution {
     pub id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub slug: String,
     pub title: String,
     pub summary: String,
     pub body_md: String,
     pub body_html: String,
-    pub status: String,
+    pub status: Status,
     pub author_id: i64,
     pub author_name: String,
     pub author_handle: String,
     pub author_avatar: Option<String>,
-    pub author_kind: String,
+    pub author_kind: MemberKind,
     pub tags: Vec<String>,
     pub cover_key: Option<String>,
     pub link_url: Option<String>,
@@ -117,12 +114,12 @@ pub struct Contribution {
 }
 
 impl Contribution {
-    pub fn kind(&self) -> Kind {
-        Kind::from_code(&self.kind).unwrap_or(Kind::Article)
+    pub fn url(&self) -> String {
+        self.kind.url(self.id, &self.slug)
     }
 
-    pub fn url(&self) -> String {
-        self.kind().url(self.id, &self.slug)
+    pub fn is_published(&self) -> bool {
+        self.status == Status::Published
     }
 
     /// An announcement whose closing date has passed.
@@ -131,28 +128,104 @@ impl Contribution {
     }
 }
 
-/// The columns every read returns; `body` is the Markdown and HTML, or two empty strings in lists.
-macro_rules! select {
-    ($body:literal) => {
-        concat!(
-            "SELECT c.id, c.kind, c.slug, c.title, c.summary, ",
-            $body,
-            ", c.status, c.author_id,
+/// A contribution as read, before its closed sets are parsed (`CHECK` constraints hold them).
+struct Row {
+    id: i64,
+    kind: String,
+    slug: String,
+    title: String,
+    summary: String,
+    body_md: String,
+    body_html: String,
+    status: String,
+    author_id: i64,
+    author_name: String,
+    author_handle: String,
+    author_avatar: Option<String>,
+    author_kind: String,
+    tags: Vec<String>,
+    cover_key: Option<String>,
+    link_url: Option<String>,
+    announcement_kind: Option<String>,
+    closes_on: Option<Date>,
+    preview_status: Option<String>,
+    preview_title: Option<String>,
+    preview_description: Option<String>,
+    preview_image: Option<String>,
+    preview_site: Option<String>,
+    comment_count: i64,
+    like_count: i64,
+    published_at: Option<OffsetDateTime>,
+    updated_at: OffsetDateTime,
+}
+
+impl From<Row> for Contribution {
+    fn from(r: Row) -> Self {
+        Self {
+            // Fallbacks for values the table's CHECKs exclude: the least visible.
+            kind: Kind::from_code(&r.kind).unwrap_or(Kind::Article),
+            status: Status::parse(&r.status).unwrap_or(Status::Hidden),
+            author_kind: MemberKind::parse(&r.author_kind).unwrap_or(MemberKind::Person),
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            summary: r.summary,
+            body_md: r.body_md,
+            body_html: r.body_html,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            author_handle: r.author_handle,
+            author_avatar: r.author_avatar,
+            tags: r.tags,
+            cover_key: r.cover_key,
+            link_url: r.link_url,
+            announcement_kind: r.announcement_kind,
+            closes_on: r.closes_on,
+            preview_status: r.preview_status,
+            preview_title: r.preview_title,
+            preview_description: r.preview_description,
+            preview_image: r.preview_image,
+            preview_site: r.preview_site,
+            comment_count: r.comment_count,
+            like_count: r.like_count,
+            published_at: r.published_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A compile-checked read of contributions: the columns every read returns, then `$rest` (joins,
+/// `WHERE`, order). `$body` is the Markdown and HTML (`c.body_md, c.body_html`), or empty
+/// strings in lists.
+macro_rules! read {
+    ($body:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Row,
+            "SELECT c.id, c.kind, c.slug, c.title, c.summary, " + $body + ", c.status, c.author_id,
                     m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
                     m.kind AS author_kind,
                     coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                                    WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS tags,
+                                    WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS \"tags!\",
                     c.cover_key, c.link_url, c.announcement_kind, c.closes_on,
-                    p.status AS preview_status, p.title AS preview_title, p.description AS preview_description,
+                    p.status AS \"preview_status?\", p.title AS preview_title, p.description AS preview_description,
                     p.image_url AS preview_image, p.site_name AS preview_site,
-                    (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS comment_count,
-                    (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS like_count,
+                    (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
+                    (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS \"like_count!\",
                     c.published_at, c.updated_at
                FROM contributions c
                JOIN members m ON m.id = c.author_id
-               LEFT JOIN link_previews p ON p.contribution_id = c.id "
+               LEFT JOIN link_previews p ON p.contribution_id = c.id " + $rest
+            $(, $arg)*
         )
     };
+}
+
+/// Reads the rows of a `read!` and parses them.
+async fn rows(
+    query: impl Future<Output = Result<Vec<Row>, sqlx::Error>>,
+    what: &'static str,
+) -> Result<Vec<Contribution>, CoreError> {
+    Ok(query.await.context(what)?.into_iter().map(Contribution::from).collect())
 }
 
 /// Writes a new contribution; returns its id, or why the database refuses it.
@@ -162,7 +235,7 @@ pub async fn create(
     author_id: i64,
     d: &Draft,
 ) -> Result<Result<i64, Refusal>, CoreError> {
-    let status = if d.publish { "published" } else { "draft" };
+    let status = if d.publish { Status::Published } else { Status::Draft }.code();
     let id = sqlx::query_scalar!(
         "INSERT INTO contributions (kind, author_id, status, title, slug, summary, body_md, body_html, published_at,
                                     cover_key, link_url, announcement_kind, closes_on)
@@ -189,7 +262,7 @@ pub async fn create(
     }
     crate::search::refresh(tx, id).await?;
     if d.publish {
-        jobs::enqueue(tx, Some(tenant_id), JOB_PUBLISHED, &ContributionJob { contribution_id: id }).await?;
+        jobs::enqueue(tx, Some(tenant_id), JobKind::Published, &ContributionJob { contribution_id: id }).await?;
     }
     Ok(Ok(id))
 }
@@ -202,7 +275,7 @@ pub async fn update(
     id: i64,
     d: &Draft,
 ) -> Result<Result<(), Refusal>, CoreError> {
-    let status = if d.publish { "published" } else { "draft" };
+    let status = if d.publish { Status::Published } else { Status::Draft }.code();
     let before = sqlx::query!(
         "SELECT published_at IS NULL AS \"never_published!\", link_url FROM contributions WHERE id = $1 FOR UPDATE",
         id
@@ -237,7 +310,7 @@ pub async fn update(
     }
     crate::search::refresh(tx, id).await?;
     if d.publish && before.never_published {
-        jobs::enqueue(tx, Some(tenant_id), JOB_PUBLISHED, &ContributionJob { contribution_id: id }).await?;
+        jobs::enqueue(tx, Some(tenant_id), JobKind::Published, &ContributionJob { contribution_id: id }).await?;
     }
     Ok(Ok(()))
 }
@@ -282,7 +355,7 @@ async fn write_parts(
             .execute(&mut **tx)
             .await
             .context("asking for a link preview")?;
-            jobs::enqueue(tx, Some(tenant_id), JOB_LINK_PREVIEW, &ContributionJob { contribution_id: id }).await?;
+            jobs::enqueue(tx, Some(tenant_id), JobKind::LinkPreview, &ContributionJob { contribution_id: id }).await?;
         }
         _ => {}
     }
@@ -353,11 +426,11 @@ async fn set_tags(tx: &mut TenantTx<'_>, id: i64, tags: &[String]) -> Result<(),
 
 /// One contribution that is a draft or published (never a deleted or hidden one), of any kind.
 pub async fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Contribution>, CoreError> {
-    sqlx::query_as(concat!(select!("c.body_md, c.body_html"), "WHERE c.id = $1 AND c.status IN ('draft', 'published')"))
-        .bind(id)
+    let row = read!("c.body_md, c.body_html", "WHERE c.id = $1 AND c.status IN ('draft', 'published')", id)
         .fetch_optional(&mut **tx)
         .await
-        .context("reading a contribution")
+        .context("reading a contribution")?;
+    Ok(row.map(Contribution::from))
 }
 
 /// What a list shows: every filter is optional.
@@ -366,8 +439,7 @@ pub struct Filter {
     pub kind: Option<Kind>,
     pub tag: Option<String>,
     pub announcement_kind: Option<String>,
-    /// `person` or `structure`.
-    pub author_kind: Option<String>,
+    pub author_kind: Option<MemberKind>,
     /// Published on or after this day.
     pub since: Option<Date>,
     /// Closed announcements too (the default lists leave them out).
@@ -392,8 +464,8 @@ pub async fn published(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Contribution>, CoreError> {
-    sqlx::query_as(concat!(
-        select!("'' AS body_md, CASE WHEN $10 THEN c.body_html ELSE '' END AS body_html"),
+    let query = read!(
+        "'' AS \"body_md!\", CASE WHEN $10 THEN c.body_html ELSE '' END AS \"body_html!\"",
         "WHERE c.status = 'published'
            AND ($1::text IS NULL OR c.kind = $1)
            AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
@@ -404,92 +476,78 @@ pub async fn published(
            AND ($6 OR c.closes_on IS NULL OR c.closes_on >= current_date)
            AND ($7::bigint IS NULL OR c.author_id = $7)
          ORDER BY c.published_at DESC, c.id DESC
-         LIMIT $8 OFFSET $9"
-    ))
-    .bind(f.kind.map(Kind::code))
-    .bind(f.tag.as_deref())
-    .bind(f.announcement_kind.as_deref())
-    .bind(f.author_kind.as_deref())
-    .bind(f.since)
-    .bind(f.include_closed)
-    .bind(f.author_id)
-    .bind(limit)
-    .bind(offset)
-    .bind(f.with_body)
-    .fetch_all(&mut **tx)
-    .await
-    .context("listing contributions")
+         LIMIT $8 OFFSET $9",
+        f.kind.map(Kind::code),
+        f.tag.as_deref(),
+        f.announcement_kind.as_deref(),
+        f.author_kind.map(MemberKind::as_str),
+        f.since,
+        f.include_closed,
+        f.author_id,
+        limit,
+        offset,
+        f.with_body
+    );
+    rows(query.fetch_all(&mut **tx), "listing contributions").await
 }
 
 /// The latest few of each kind, for the region's home page, in one query.
 pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result<Vec<Contribution>, CoreError> {
-    sqlx::query_as(concat!(
-        select!("'' AS body_md, '' AS body_html"),
-        // One index range per kind (`contributions_listing_idx`), however many there are.
+    // One index range per kind (`contributions_listing_idx`), however many there are.
+    let query = read!(
+        "'' AS \"body_md!\", '' AS \"body_html!\"",
         "WHERE c.id IN (SELECT x.id FROM unnest($2::text[]) AS k(kind),
                                LATERAL (SELECT id FROM contributions
                                          WHERE kind = k.kind AND status = 'published'
                                            AND (closes_on IS NULL OR closes_on >= current_date)
                                          ORDER BY published_at DESC, id DESC LIMIT $1) x)
-         ORDER BY c.published_at DESC, c.id DESC"
-    ))
-    .bind(per_kind)
-    .bind(Kind::ALL.map(Kind::code).to_vec())
-    .fetch_all(&mut **tx)
-    .await
-    .context("listing the latest contributions")
+         ORDER BY c.published_at DESC, c.id DESC",
+        per_kind,
+        &Kind::ALL.map(|k| k.code().to_owned())[..]
+    );
+    rows(query.fetch_all(&mut **tx), "listing the latest contributions").await
 }
 
-/// A member's own contributions (and those they co-author) with this status (`published` or
-/// `draft`), newest first.
+/// A member's own contributions (and those they co-author) with this status, newest first.
 pub async fn by_author(
     tx: &mut TenantTx<'_>,
     author_id: i64,
-    status: &str,
+    status: Status,
     limit: i64,
 ) -> Result<Vec<Contribution>, CoreError> {
-    sqlx::query_as(concat!(
-        select!("'' AS body_md, '' AS body_html"),
+    let query = read!(
+        "'' AS \"body_md!\", '' AS \"body_html!\"",
         "WHERE (c.author_id = $1 OR EXISTS (SELECT 1 FROM contribution_coauthors a
                                              WHERE a.contribution_id = c.id AND a.member_id = $1))
            AND c.status = $2
          ORDER BY c.updated_at DESC, c.id DESC
-         LIMIT $3"
-    ))
-    .bind(author_id)
-    .bind(status)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await
-    .context("listing a member's contributions")
+         LIMIT $3",
+        author_id,
+        status.code(),
+        limit
+    );
+    rows(query.fetch_all(&mut **tx), "listing a member's contributions").await
 }
 
 /// Published contributions by id, in the order of `ids`.
 pub async fn by_ids(tx: &mut TenantTx<'_>, ids: &[i64]) -> Result<Vec<Contribution>, CoreError> {
-    let mut rows: Vec<Contribution> = sqlx::query_as(concat!(
-        select!("'' AS body_md, '' AS body_html"),
-        "WHERE c.id = ANY($1) AND c.status = 'published'"
-    ))
-    .bind(ids)
-    .fetch_all(&mut **tx)
-    .await
-    .context("reading contributions")?;
-    rows.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
-    Ok(rows)
+    let query =
+        read!("'' AS \"body_md!\", '' AS \"body_html!\"", "WHERE c.id = ANY($1) AND c.status = 'published'", ids);
+    let mut found = rows(query.fetch_all(&mut **tx), "reading contributions").await?;
+    found.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
+    Ok(found)
 }
 
 /// A dossier's items that are still published, in the dossier's order.
 pub async fn dossier_items(tx: &mut TenantTx<'_>, dossier_id: i64) -> Result<Vec<Contribution>, CoreError> {
-    sqlx::query_as(concat!(
-        select!("'' AS body_md, '' AS body_html"),
+    let query = read!(
+        "'' AS \"body_md!\", '' AS \"body_html!\"",
         "JOIN dossier_items d ON d.item_id = c.id
          WHERE d.dossier_id = $1 AND c.status = 'published'
-         ORDER BY d.position"
-    ))
-    .bind(dossier_id)
-    .fetch_all(&mut **tx)
-    .await
-    .context("listing a dossier's items")
+         ORDER BY d.position",
+        dossier_id
+    );
+    rows(query.fetch_all(&mut **tx), "listing a dossier's items").await
 }
 
 /// A dossier's co-authors: (id, handle, display name).

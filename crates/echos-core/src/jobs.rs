@@ -2,6 +2,7 @@
 //! that causes them, run later by a worker with retries and exponential backoff. Workers claim
 //! due jobs with `FOR UPDATE SKIP LOCKED`, so any number can run side by side.
 
+use echos_domain::job::JobKind;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -22,14 +23,14 @@ pub struct Job {
 pub async fn enqueue(
     conn: &mut PgConnection,
     tenant_id: Option<Uuid>,
-    kind: &str,
+    kind: JobKind,
     payload: &impl Serialize,
 ) -> Result<i64, CoreError> {
     let payload = serde_json::to_value(payload).context("encoding a job")?;
     sqlx::query_scalar!(
         "INSERT INTO platform.jobs (tenant_id, kind, payload) VALUES ($1, $2, $3) RETURNING id",
         tenant_id,
-        kind,
+        kind.code(),
         payload
     )
     .fetch_one(conn)

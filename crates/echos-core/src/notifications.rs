@@ -1,6 +1,7 @@
 //! In-app notifications, and the e-mail copy of those kinds a member chose. The plumbing later
 //! features call: `notify` inside the transaction of the change that causes it.
 
+use echos_domain::job::JobKind;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -11,8 +12,6 @@ use crate::jobs;
 
 /// The kinds of notification, in the order the preferences page lists them.
 pub const KINDS: &[&str] = &["published_by_followed", "comment_on_mine", "reply_to_me", "acting_for", "community"];
-
-pub const JOB_MAIL_NOTIFICATION: &str = "mail.notification";
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct NotificationJob {
@@ -55,7 +54,8 @@ pub async fn notify(
     .await
     .context("notifying a member")?;
     if row.by_email {
-        jobs::enqueue(tx, Some(tenant_id), JOB_MAIL_NOTIFICATION, &NotificationJob { notification_id: row.id }).await?;
+        jobs::enqueue(tx, Some(tenant_id), JobKind::MailNotification, &NotificationJob { notification_id: row.id })
+            .await?;
     }
     Ok(row.id)
 }

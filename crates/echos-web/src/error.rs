@@ -17,6 +17,8 @@ use crate::state::AppState;
 pub enum WebError {
     BadRequest,
     Forbidden,
+    /// A form from another site, or without its token (or an expired one).
+    CsrfRefused,
     NotFound,
     Unavailable,
     Internal(anyhow::Error),
@@ -27,6 +29,7 @@ pub enum WebError {
 pub enum ErrorKind {
     BadRequest,
     Forbidden,
+    CsrfRefused,
     NotFound,
     Internal,
     Unavailable,
@@ -36,7 +39,7 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfRefused => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -65,6 +68,7 @@ impl IntoResponse for WebError {
         let kind = match self {
             Self::BadRequest => ErrorKind::BadRequest,
             Self::Forbidden => ErrorKind::Forbidden,
+            Self::CsrfRefused => ErrorKind::CsrfRefused,
             Self::NotFound => ErrorKind::NotFound,
             Self::Unavailable => ErrorKind::Unavailable,
             Self::Internal(e) => {
@@ -108,11 +112,12 @@ fn error_page(app: &AppState, headers: &HeaderMap, path: &str, site: Option<&Sit
     let page = Page::build(headers, path, site);
     let status = kind.status();
     let code = status.as_u16();
+    let key = if kind == ErrorKind::CsrfRefused { "csrf".to_owned() } else { code.to_string() };
     let ctx = ErrorContext {
         page: &page,
         status: code,
-        title: t(page.locale, &format!("errors.{code}.title"), &[]),
-        message: t(page.locale, &format!("errors.{code}.message"), &[]),
+        title: t(page.locale, &format!("errors.{key}.title"), &[]),
+        message: t(page.locale, &format!("errors.{key}.message"), &[]),
     };
     match app.templates.render("errors/error.html", &ctx) {
         Ok(html) => {

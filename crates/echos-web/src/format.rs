@@ -5,6 +5,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Everything but the unreserved characters of RFC 3986 (`A–Z a–z 0–9 - . _ ~`).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// The same, `/` kept.
+const PATH: &AsciiSet = &COMPONENT.remove(b'/');
 
 /// A value for a query string or a path segment.
 pub fn urlencode(s: &str) -> String {
@@ -13,7 +15,7 @@ pub fn urlencode(s: &str) -> String {
 
 /// A local path for a query string (`/` kept readable).
 pub fn urlencode_path(s: &str) -> String {
-    utf8_percent_encode(s, &COMPONENT.remove(b'/')).to_string()
+    utf8_percent_encode(s, PATH).to_string()
 }
 
 /// `28 novembre 2026`, `28 November 2026`, `28 de novembre de 2026`.

@@ -14,9 +14,10 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use echos_core::Tenant;
 use echos_core::accounts::Member;
@@ -165,33 +166,73 @@ struct TokenField {
 pub struct CsrfForm<T>(pub T);
 
 /// A form refused by the gate: cross-site or without its token (403; `form` is what was typed,
-/// for a handler that re-shows it), or not a form at all (400).
+/// for a handler that re-shows it), too large (413), or not a form at all (400).
 pub struct CsrfRefused<T> {
     pub form: Option<T>,
-    malformed: bool,
+    reason: Refusal,
+}
+
+#[derive(Clone, Copy)]
+enum Refusal {
+    Forbidden,
+    Malformed,
+    TooLarge,
+}
+
+impl<T> CsrfRefused<T> {
+    fn because(reason: Refusal) -> Self {
+        Self { form: None, reason }
+    }
 }
 
 impl<T> IntoResponse for CsrfRefused<T> {
     fn into_response(self) -> Response {
-        if self.malformed { WebError::BadRequest } else { WebError::CsrfRefused }.into_response()
+        match self.reason {
+            Refusal::Forbidden => WebError::CsrfRefused.into_response(),
+            Refusal::Malformed => WebError::BadRequest.into_response(),
+            Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        }
+    }
+}
+
+/// Whether the request's headers and token cookie allow a form at all, read before its body.
+struct Gate {
+    origin_ok: bool,
+    expected: Option<CsrfToken>,
+}
+
+impl Gate {
+    fn of(req: &Request) -> Self {
+        Self {
+            origin_ok: same_origin(req.headers(), req.extensions().get::<RequestHost>()),
+            expected: req.extensions().get::<CsrfToken>().cloned(),
+        }
+    }
+
+    fn passes(&self, submitted: &str) -> bool {
+        self.origin_ok && token_ok(self.expected.as_ref(), submitted)
     }
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = CsrfRefused<T>;
 
-    async fn from_request(req: Request, _: &AppState) -> Result<Self, CsrfRefused<T>> {
-        let (parts, body) = req.into_parts();
-        let limit = usize::MAX; // the route's `DefaultBodyLimit` applies to the body itself
-        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| CsrfRefused { form: None, malformed: true })?;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, CsrfRefused<T>> {
+        let gate = Gate::of(&req);
+        // The route's `DefaultBodyLimit` applies: a larger body is refused before it is read.
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            CsrfRefused::because(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Refusal::TooLarge
+            } else {
+                Refusal::Malformed
+            })
+        })?;
         let form: Option<T> = serde_urlencoded::from_bytes(&bytes).ok();
         let token: TokenField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        let gate = same_origin(&parts.headers, parts.extensions.get::<RequestHost>())
-            && token_ok(parts.extensions.get::<CsrfToken>(), &token.csrf_token);
-        match (gate, form) {
+        match (gate.passes(&token.csrf_token), form) {
             (true, Some(form)) => Ok(Self(form)),
-            (true, None) => Err(CsrfRefused { form: None, malformed: true }),
-            (false, form) => Err(CsrfRefused { form, malformed: false }),
+            (true, None) => Err(CsrfRefused::because(Refusal::Malformed)),
+            (false, form) => Err(CsrfRefused { form, reason: Refusal::Forbidden }),
         }
     }
 }
@@ -229,21 +270,18 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfMultipart<T> {
             let CsrfForm(form) = CsrfForm::from_request(req, state).await?;
             return Ok(Self { form, files: Files::default() });
         }
-        let malformed = || CsrfRefused { form: None, malformed: true };
-        let refused = || CsrfRefused { form: None, malformed: false };
-        let origin_ok = same_origin(req.headers(), req.extensions().get::<RequestHost>());
-        let expected = req.extensions().get::<CsrfToken>().cloned();
+        let malformed = || CsrfRefused::because(Refusal::Malformed);
+        let gate = Gate::of(&req);
         let mut mp = axum::extract::Multipart::from_request(req, state).await.map_err(|_| malformed())?;
         let max = state.config.media.max_upload_bytes;
         let (mut pairs, mut files, mut checked) = (Vec::<(String, String)>::new(), Files::default(), false);
+        let token_among = |pairs: &[(String, String)]| pairs.iter().any(|(k, v)| k == "csrf_token" && gate.passes(v));
         while let Some(mut field) = mp.next_field().await.map_err(|_| malformed())? {
             let name = field.name().unwrap_or_default().to_owned();
             if field.file_name().is_some() {
+                checked = checked || token_among(&pairs);
                 if !checked {
-                    checked = origin_ok && pairs.iter().any(|(k, v)| k == "csrf_token" && token_ok(expected.as_ref(), v));
-                    if !checked {
-                        return Err(refused());
-                    }
+                    return Err(CsrfRefused::because(Refusal::Forbidden));
                 }
                 if let Some(upload) = read_capped(&mut field, max).await.map_err(|_| malformed())? {
                     files.0.push((name, upload));
@@ -255,12 +293,10 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfMultipart<T> {
         }
         let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| malformed())?;
         let form: Option<T> = serde_urlencoded::from_str(&encoded).ok();
-        let gate = checked
-            || (origin_ok && pairs.iter().any(|(k, v)| k == "csrf_token" && token_ok(expected.as_ref(), v)));
-        match (gate, form) {
+        match (checked || token_among(&pairs), form) {
             (true, Some(form)) => Ok(Self { form, files }),
             (true, None) => Err(malformed()),
-            (false, form) => Err(CsrfRefused { form, malformed: false }),
+            (false, form) => Err(CsrfRefused { form, reason: Refusal::Forbidden }),
         }
     }
 }
@@ -273,8 +309,7 @@ mod tests {
     fn only_local_paths_are_followed() {
         assert!(is_local_path("/"));
         assert!(is_local_path("/articles/12?tag=a"));
-        for bad in ["//evil.example", "/\\evil.example", "/\tevil", "https://evil.example", "", "/a\nb", "mon-espace"]
-        {
+        for bad in ["//evil.example", "/\\evil.example", "/\tevil", "https://evil.example", "", "/a\nb", "mon-espace"] {
             assert!(!is_local_path(bad), "{bad:?}");
         }
     }

@@ -1,5 +1,9 @@
 //! The HTTP face of the platform: the router, tenant resolution, page rendering and static
 //! assets. Handlers are thin: parse, call one use case in `echos-core`, render or redirect.
+//!
+//! One folder per URL space (`auth`, `account`, `members`, `contributions`, `search`, `pages`),
+//! each split by action; shared pieces are named for what they do: `gate` (the extractors every
+//! write goes through), `forms`, `limits`, `format`, `uploads`, `links`.
 
 rust_i18n::i18n!("locales", fallback = "fr");
 
@@ -8,13 +12,16 @@ pub mod assets;
 pub mod auth;
 pub mod contributions;
 pub mod error;
+pub mod format;
 pub mod forms;
+pub mod gate;
 pub mod i18n;
 pub mod limits;
 pub mod links;
 pub mod members;
 pub mod pages;
 pub mod router;
+pub mod routes;
 pub mod search;
 pub mod session;
 pub mod site;

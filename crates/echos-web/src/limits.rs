@@ -9,9 +9,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
-use axum::http::Extensions;
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::response::Response;
+use echos_domain::Locale;
 use moka::sync::Cache;
+
+use crate::error::WebError;
+use crate::forms::too_many;
+use crate::gate::SignedIn;
+use crate::i18n::t;
+use crate::session::ClientAddress;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -82,6 +90,67 @@ impl Limiter {
         }
         Ok(())
     }
+}
+
+/// Why a member may not write just now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// The region asks for a confirmed address first (`registration.requires_confirmation`).
+    ConfirmFirst,
+    /// Over the writing allowance: retry after this many seconds.
+    TooMany(u64),
+}
+
+impl Hold {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::ConfirmFirst => StatusCode::FORBIDDEN,
+            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+
+    pub fn message(self, locale: Locale) -> String {
+        match self {
+            Self::ConfirmFirst => t(locale, "contributions.errors.confirm_first", &[]),
+            Self::TooMany(_) => t(locale, "contributions.errors.rate_limited", &[]),
+        }
+    }
+
+    /// The answer (a form re-shown, a JSON refusal…) with `Retry-After` when it is a 429.
+    pub fn answer(self, resp: Result<Response, WebError>) -> Result<Response, WebError> {
+        match self {
+            Self::TooMany(wait) => too_many(resp, wait),
+            Self::ConfirmFirst => resp,
+        }
+    }
+}
+
+/// Whether this member may write now: a confirmed address where the region asks for one, and —
+/// when `counted` gives the client's address — within the writing allowance (the attempt counts).
+pub async fn may_write(
+    app: &AppState,
+    me: &SignedIn,
+    counted: Option<&ClientAddress>,
+) -> Result<Option<Hold>, WebError> {
+    let required = app
+        .db
+        .with_tenant(&me.tenant, |tx| {
+            Box::pin(async move {
+                let s = echos_core::settings::all(tx).await?;
+                Ok(s.get("registration.requires_confirmation").and_then(|v| v.as_bool()).unwrap_or(false))
+            })
+        })
+        .await?;
+    if required && !echos_core::accounts::is_confirmed(app.db.platform(), me.account_id).await? {
+        return Ok(Some(Hold::ConfirmFirst));
+    }
+    if let Some(address) = counted
+        && let Err(wait) =
+            app.limiter.check(Action::Write, &me.tenant.slug, &address.0, Some(&me.account_id.to_string()))
+    {
+        return Ok(Some(Hold::TooMany(wait)));
+    }
+    Ok(None)
 }
 
 /// The client's address: the TCP peer, or the first `X-Forwarded-For` hop when the peer is a

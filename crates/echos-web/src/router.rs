@@ -1,6 +1,6 @@
 //! Every route, then the layers: request id and tracing (outermost), the time-out, a task of its
-//! own for each request, region resolution, session, error pages. Each feature adds its
-//! `routes()` here.
+//! own for each request, region resolution, session, error pages. Each URL space adds its
+//! `routes()` to `site_routes`, and each of its state-changing routes to `WRITES`.
 
 use std::time::Duration;
 
@@ -9,25 +9,77 @@ use axum::extract::Request as AxumRequest;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use tracing::Instrument;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tracing::Instrument;
 
 use crate::error::{WebError, render_errors};
+use crate::routes::Routes;
 use crate::state::AppState;
 use crate::{account, assets, auth, contributions, members, pages, search, session, site};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState) -> Router {
-    let sites = Router::new()
+/// Every route of the sites (the platform's and the regions'), by URL space.
+pub fn site_routes() -> Routes {
+    Routes::new()
         .merge(pages::routes())
         .merge(auth::routes())
         .merge(account::routes())
         .merge(members::routes())
         .merge(contributions::routes())
         .merge(search::routes())
+}
+
+/// Who may send a state-changing request (every one also needs a form from one of our pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: signing up or in, a forgotten password.
+    Anyone,
+    /// A signed-in account, member of this region or not yet (joining it).
+    Account,
+    /// A member of this region.
+    Member,
+    /// A regional admin of this region.
+    Admin,
+}
+
+/// Every route that changes state, and who may use it. `{kind}` stands for each kind's segment
+/// (`articles`, `veille`, …). A test checks this list against the router, both ways, and that
+/// each refuses an anonymous request and a cross-site one.
+pub const WRITES: &[(&str, Access)] = &[
+    ("/inscription", Access::Anyone),
+    ("/connexion", Access::Anyone),
+    ("/deconnexion", Access::Anyone),
+    ("/mot-de-passe-oublie", Access::Anyone),
+    ("/reinitialiser/{token}", Access::Anyone),
+    ("/rejoindre", Access::Account),
+    ("/mon-espace/profil", Access::Member),
+    ("/mon-espace/compte", Access::Member),
+    ("/mon-espace/email", Access::Member),
+    ("/mon-espace/preferences", Access::Member),
+    ("/mon-espace/avatar", Access::Member),
+    ("/mon-espace/supprimer", Access::Member),
+    ("/membres/{handle}/suivre", Access::Member),
+    ("/mots-cles/{tag}/suivre", Access::Member),
+    ("/mon-espace/structure/gestionnaires", Access::Member),
+    ("/mon-espace/structure/gestionnaires/{id}/retirer", Access::Member),
+    ("/mon-espace/structures/{id}/quitter", Access::Member),
+    ("/mon-espace/notifications/lues", Access::Member),
+    ("/commentaires/{id}/supprimer", Access::Member),
+    ("/commentaires/{id}/modifier", Access::Member),
+    ("/medias/images", Access::Member),
+    ("/{kind}", Access::Member),
+    ("/{kind}/{id}/modifier", Access::Member),
+    ("/{kind}/{id}/supprimer", Access::Member),
+    ("/{kind}/{id}/commentaires", Access::Member),
+    ("/{kind}/{id}/jaime", Access::Member),
+];
+
+pub fn router(state: AppState) -> Router {
+    let sites = site_routes()
+        .into_router()
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

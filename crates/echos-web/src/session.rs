@@ -1,11 +1,11 @@
 //! Who is asking: the session cookie (host-only, bound to the region) and the CSRF token.
 //!
 //! CSRF policy: a random `csrf` cookie (host-only, `SameSite=Lax`, `HttpOnly`) that every form
-//! repeats in a hidden field, compared in constant time; and a request whose `Origin` is another
-//! site, or that the browser marks `Sec-Fetch-Site: cross-site`, is refused.
+//! repeats in a hidden field; `gate::CsrfForm` compares them in constant time and refuses a
+//! request whose `Origin` is another site, or that the browser marks `Sec-Fetch-Site: cross-site`.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
@@ -100,19 +100,4 @@ pub fn cookie(name: &'static str, value: String, secure: bool, max_age: time::Du
         .secure(secure)
         .max_age(max_age)
         .build()
-}
-
-/// Does this state-changing request come from our own form?
-pub fn csrf_ok(headers: &HeaderMap, expected: &CsrfToken, submitted: &str) -> bool {
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
-        return false;
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
-            return false;
-        }
-    }
-    !submitted.is_empty() && secrets::same_secret(&expected.0, submitted)
 }

@@ -16,7 +16,8 @@ use echos_domain::colour::Rgb;
 use echos_domain::{HostError, HostName, Locale};
 use serde::Serialize;
 
-use crate::error::{ErrorKind, WebError, render_error};
+use crate::error::{ErrorKind, render_error};
+use crate::gate::RequestHost;
 use crate::i18n::LANG_COOKIE;
 use crate::session::{CsrfToken, Viewer};
 use crate::state::AppState;
@@ -94,20 +95,8 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
         tracing::Span::current().record("tenant", t.slug.as_str());
     }
     req.extensions_mut().insert(site);
+    req.extensions_mut().insert(RequestHost(host));
     next.run(req).await
-}
-
-/// Extractor for region-only pages: the platform's host gets a 404 there.
-pub struct CurrentTenant(pub Arc<Tenant>);
-
-impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
-    type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
-        match parts.extensions.get::<Site>() {
-            Some(Site::Region(t)) => Ok(Self(t.clone())),
-            _ => Err(WebError::NotFound),
-        }
-    }
 }
 
 /// What every page's layout needs: the site's look, the locale and the language links.
@@ -206,7 +195,7 @@ pub fn locale_of(headers: &HeaderMap, site: Option<&Site>) -> Locale {
 impl Page {
     pub fn build(headers: &HeaderMap, path: &str, site: Option<&Site>) -> Self {
         let locale = locale_of(headers, site);
-        let back = urlencode(path);
+        let back = crate::format::urlencode_path(path);
         let locales = Locale::ALL
             .iter()
             .map(|l| LocaleLink {
@@ -243,13 +232,4 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
         }
         Ok(page)
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

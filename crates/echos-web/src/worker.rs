@@ -4,16 +4,14 @@
 
 use std::time::Duration;
 
-use echos_core::accounts::{
-    self, AccountJob, EmailChangeJob, JOB_MAIL_ALREADY_REGISTERED, JOB_MAIL_CONFIRM, JOB_MAIL_EMAIL_CHANGE,
-    JOB_MAIL_EMAIL_CHANGED, JOB_MAIL_RESET,
-};
+use echos_core::accounts::{self, AccountJob, EmailChangeJob};
 use echos_core::contributions::{self, ContributionJob};
 use echos_core::follows;
 use echos_core::jobs::{self, Job};
 use echos_core::mail::{Mailer, Outgoing};
-use echos_core::notifications::{self, JOB_MAIL_NOTIFICATION, NotificationJob};
+use echos_core::notifications::{self, NotificationJob};
 use echos_core::{CoreError, Tenant, tenants};
+use echos_domain::job::JobKind;
 use serde::Serialize;
 
 use crate::i18n::t;
@@ -59,18 +57,20 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
     let tenant = tenants::get_by_id(app.db.platform(), tenant_id).await?;
     let pool = app.db.platform();
     let payload = |e: serde_json::Error| CoreError::invalid(format_args!("bad payload: {e}"));
-    match job.kind.as_str() {
-        JOB_MAIL_CONFIRM | JOB_MAIL_ALREADY_REGISTERED | JOB_MAIL_RESET => {
+    let kind =
+        JobKind::parse(&job.kind).ok_or_else(|| CoreError::invalid(format_args!("unknown job kind {}", job.kind)))?;
+    match kind {
+        JobKind::MailConfirm | JobKind::MailAlreadyRegistered | JobKind::MailReset => {
             let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
             let name = member_name(app, &tenant, account_id, &to).await?;
-            let (template, link) = match job.kind.as_str() {
-                JOB_MAIL_CONFIRM => {
+            let (template, link) = match kind {
+                JobKind::MailConfirm => {
                     let valid = time::Duration::hours(app.config.accounts.confirm_link_hours);
                     let token = accounts::issue_token(pool, account_id, tenant.id, "confirm", valid).await?;
                     ("confirm", region_url(&app.config, &tenant, &format!("/confirmer/{token}")))
                 }
-                JOB_MAIL_RESET => {
+                JobKind::MailReset => {
                     let valid = time::Duration::minutes(app.config.accounts.reset_link_minutes);
                     let token = accounts::issue_token(pool, account_id, tenant.id, "reset", valid).await?;
                     ("reset", region_url(&app.config, &tenant, &format!("/reinitialiser/{token}")))
@@ -80,7 +80,7 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let locale = mail_locale(app, &tenant, account_id).await?;
             mailer.send(&render_mail(app, &tenant, locale, template, &to, &name, &link, None)?).await
         }
-        JOB_MAIL_EMAIL_CHANGE => {
+        JobKind::MailEmailChange => {
             let EmailChangeJob { account_id, email } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let Some(current) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
             let name = member_name(app, &tenant, account_id, &current).await?;
@@ -90,7 +90,7 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let locale = mail_locale(app, &tenant, account_id).await?;
             mailer.send(&render_mail(app, &tenant, locale, "email_change", &email, &name, &link, None)?).await
         }
-        JOB_MAIL_EMAIL_CHANGED => {
+        JobKind::MailEmailChanged => {
             // To the old address, which is no longer the account's: the job carries it.
             let EmailChangeJob { account_id, email } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let name = member_name(app, &tenant, account_id, &email).await?;
@@ -98,7 +98,7 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let locale = mail_locale(app, &tenant, account_id).await?;
             mailer.send(&render_mail(app, &tenant, locale, "email_changed", &email, &name, &link, None)?).await
         }
-        JOB_MAIL_NOTIFICATION => {
+        JobKind::MailNotification => {
             let NotificationJob { notification_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let found =
                 app.db.with_tenant(&tenant, |tx| Box::pin(notifications::for_mail(tx, notification_id))).await?;
@@ -108,7 +108,7 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let locale = mail_locale(app, &tenant, account_id).await?;
             mailer.send(&render_mail(app, &tenant, locale, "notification", &to, &name, &link, Some(&n.message))?).await
         }
-        accounts::JOB_ERASE_MEMBER => {
+        JobKind::EraseMember => {
             let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let mut tx = echos_core::TenantTx::begin(&app.db, &tenant).await?;
             let avatar = accounts::erase_member(&mut tx, tenant.id, account_id).await?;
@@ -118,17 +118,16 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
                 None => Ok(()),
             }
         }
-        contributions::JOB_PUBLISHED => {
+        JobKind::Published => {
             let ContributionJob { contribution_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let mut tx = echos_core::TenantTx::begin(&app.db, &tenant).await?;
             follows::notify_published(&mut tx, tenant.id, contribution_id).await?;
             tx.commit().await
         }
-        contributions::JOB_LINK_PREVIEW => {
+        JobKind::LinkPreview => {
             let ContributionJob { contribution_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             link_preview(app, &tenant, contribution_id).await
         }
-        other => Err(CoreError::invalid(format_args!("unknown job kind {other}"))),
     }
 }
 

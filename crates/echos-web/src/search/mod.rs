@@ -2,7 +2,6 @@
 //! and tag, ten results a page. Filters are checked before any SQL: an unknown kind, a malformed
 //! tag or page is a 400. The query itself is only ever a bound value (`echos_core::search`).
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,16 +10,18 @@ use echos_core::search::{self, Hit, MAX_QUERY_CHARS, Results};
 use echos_domain::contribution::{self as parse, Kind};
 use serde::{Deserialize, Serialize};
 
-use crate::contributions::urlencode;
 use crate::error::WebError;
-use crate::members::long_date;
-use crate::site::{CurrentTenant, Page};
+use crate::format::long_date;
+use crate::format::urlencode;
+use crate::gate::Region;
+use crate::routes::Routes;
+use crate::site::Page;
 use crate::state::AppState;
 
 const PER_PAGE: i64 = 10;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/recherche", get(search_contributions))
+pub fn routes() -> Routes {
+    Routes::new().route("/recherche", get(search_contributions))
 }
 
 #[derive(Deserialize, Default)]
@@ -153,7 +154,7 @@ impl HitView {
 
 async fn search_contributions(
     State(app): State<AppState>,
-    CurrentTenant(tenant): CurrentTenant,
+    Region(tenant): Region,
     page: Page,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, WebError> {

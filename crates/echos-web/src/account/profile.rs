@@ -1,0 +1,149 @@
+//! The member's profile in this region (`/mon-espace/profil`): name, kind, audience, bio, web
+//! site, place — and the avatar, checked by its content (PNG, JPEG, WebP or GIF; never SVG),
+//! scaled down and re-encoded without metadata, stored under the region's id.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use echos_core::TenantTx;
+use echos_core::accounts::{self, Member, ProfileEdit};
+use serde::Deserialize;
+
+use crate::auth::ProfileForm;
+use crate::error::WebError;
+use crate::forms::{Empty, FormState, NoExtra, render_form};
+use crate::gate::{CsrfForm, CsrfMultipart, CsrfRefused, SignedIn};
+use crate::i18n::t;
+use crate::site::Page;
+use crate::state::AppState;
+use crate::uploads::{Upload, image_refusal};
+
+/// Avatars are stored at most this wide and high.
+const AVATAR_SIDE: u32 = 512;
+
+/// A member's profile as the edit form's values.
+fn profile_values(m: &Member) -> FormState {
+    FormState::default()
+        .value("display_name", &m.display_name)
+        .value("kind", m.kind.as_str())
+        .value("audience", m.audience.as_deref().unwrap_or_default())
+        .value("bio", &m.bio)
+        .value("website", m.website.as_deref().unwrap_or_default())
+        .value("location", m.location.as_deref().unwrap_or_default())
+}
+
+pub(super) async fn edit_profile_form(
+    State(app): State<AppState>,
+    me: SignedIn,
+    page: Page,
+) -> Result<Response, WebError> {
+    render_form(&app, "members/edit.html", StatusCode::OK, &page, &profile_values(&me.member), NoExtra {})
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct EditForm {
+    #[serde(flatten)]
+    profile: ProfileForm,
+    bio: String,
+    website: String,
+    location: String,
+}
+
+pub(super) async fn edit_profile(
+    State(app): State<AppState>,
+    me: SignedIn,
+    page: Page,
+    CsrfForm(f): CsrfForm<EditForm>,
+) -> Result<Response, WebError> {
+    let mut form = f
+        .profile
+        .keep(FormState::default())
+        .value("bio", &f.bio)
+        .value("website", &f.website)
+        .value("location", &f.location);
+    let profile = f.profile.parse(&page, &mut form);
+    let bio = f.bio.trim().replace("\r\n", "\n");
+    if bio.chars().count() > 4000 {
+        form.field_error("bio", t(page.locale, "members.errors.bio", &[]));
+    }
+    let website = f.website.trim();
+    let website = if website.is_empty() {
+        None
+    } else if (website.starts_with("https://") || website.starts_with("http://"))
+        && website.len() <= 300
+        && !website.chars().any(char::is_whitespace)
+    {
+        Some(website.to_owned())
+    } else {
+        form.field_error("website", t(page.locale, "members.errors.website", &[]));
+        None
+    };
+    let location = f.location.split_whitespace().collect::<Vec<_>>().join(" ");
+    if location.chars().count() > 120 {
+        form.field_error("location", t(page.locale, "members.errors.location", &[]));
+    }
+    let (Some(profile), true) = (profile, form.is_ok()) else {
+        return render_form(&app, "members/edit.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, NoExtra {});
+    };
+    let edit = ProfileEdit { profile, bio, website, location: (!location.is_empty()).then_some(location) };
+    let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;
+    accounts::update_profile(&mut tx, me.account_id, &edit).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/membres/{}", me.member.handle)).into_response())
+}
+
+/// Uploads an avatar; the previous one is deleted.
+pub(super) async fn upload_avatar(
+    State(app): State<AppState>,
+    me: SignedIn,
+    page: Page,
+    form: Result<CsrfMultipart<Empty>, CsrfRefused<Empty>>,
+) -> Result<Response, WebError> {
+    let mut state = profile_values(&me.member);
+    let mut files = match form {
+        Ok(CsrfMultipart { files, .. }) => files,
+        Err(_) => {
+            state.error = Some(t(page.locale, "auth.errors.csrf", &[]));
+            return render_form(&app, "members/edit.html", StatusCode::FORBIDDEN, &page, &state, NoExtra {});
+        }
+    };
+    let max = app.config.media.max_upload_bytes;
+    let processed = match files.take("avatar") {
+        Some(Upload::TooLarge) => Err(echos_core::images::ImageError::TooLarge { max_bytes: max }),
+        None => Err(echos_core::images::ImageError::NotAnImage),
+        Some(Upload::Bytes(bytes)) => {
+            tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, AVATAR_SIDE, max))
+                .await
+                .map_err(|e| WebError::Internal(e.into()))?
+        }
+    };
+    let image = match processed {
+        Ok(i) => i,
+        Err(e) => {
+            let (status, key) = image_refusal(&e);
+            state.field_error("avatar", t(page.locale, key, &[]));
+            return render_form(&app, "members/edit.html", status, &page, &state, NoExtra {});
+        }
+    };
+    let tenant = &me.tenant;
+    let key = app.media.put(tenant.id, "avatars", image.bytes, image.ext, image.content_type).await?;
+    let mut tx = TenantTx::begin(&app.db, tenant).await?;
+    let old = match accounts::set_avatar(&mut tx, me.account_id, &key).await {
+        Ok(old) => {
+            tx.commit().await?;
+            old
+        }
+        Err(e) => {
+            // Nothing points at the new file: remove it rather than leave it behind.
+            let _ = app.media.delete_for(tenant.id, &key).await;
+            return Err(e.into());
+        }
+    };
+    if let Some(old) = old
+        && let Err(e) = app.media.delete_for(tenant.id, &old).await
+    {
+        tracing::warn!(error = ?e, "deleting the previous avatar failed");
+    }
+    Ok(Redirect::to("/mon-espace/profil").into_response())
+}

@@ -1,0 +1,276 @@
+//! The contribution form: what is typed, parsed into a `Draft` (every refusal named on its field),
+//! completed against the database (co-authors, a dossier's items, the cover), and re-shown as
+//! typed after a refusal.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use echos_core::Tenant;
+use echos_core::contributions::{Draft, Refusal};
+use echos_core::structures::{self, Named};
+use echos_domain::contribution::{self as parse, Kind};
+use serde::{Deserialize, Serialize};
+
+use super::images::store_image;
+use crate::error::WebError;
+use crate::forms::FormState;
+use crate::gate::{Files, SignedIn};
+use crate::i18n::t;
+use crate::site::Page;
+use crate::state::AppState;
+use crate::uploads::Upload;
+
+/// The form as submitted (urlencoded, or multipart with a cover image).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ContributionForm {
+    title: String,
+    summary: String,
+    body: String,
+    tags: String,
+    status: String,
+    url: String,
+    announcement_kind: String,
+    closes_on: String,
+    items: String,
+    coauthors: String,
+    /// The id of a structure the member signs for; empty: the member.
+    pub(super) au_nom_de: String,
+}
+
+impl ContributionForm {
+    pub(super) fn keep(&self) -> FormState {
+        FormState::default()
+            .value("title", &self.title)
+            .value("summary", &self.summary)
+            .value("body", &self.body)
+            .value("tags", &self.tags)
+            .value("url", &self.url)
+            .value("announcement_kind", &self.announcement_kind)
+            .value("closes_on", &self.closes_on)
+            .value("items", &self.items)
+            .value("coauthors", &self.coauthors)
+            .value("au_nom_de", &self.au_nom_de)
+    }
+
+    /// The draft, or `None` with the reasons in `form`. Co-authors are checked against the
+    /// region's members afterwards (`complete_draft`).
+    pub(super) fn parse(&self, kind: Kind, page: &Page, form: &mut FormState) -> Option<Draft> {
+        let l = page.locale;
+        let title = parse::title(&self.title);
+        if title.is_none() {
+            form.field_error("title", t(l, &format!("kinds.{}.errors.title", kind.code()), &[]));
+        }
+        let summary = parse::summary(&self.summary);
+        if summary.is_none() {
+            form.field_error("summary", t(l, "articles.errors.summary", &[]));
+        }
+        let body = parse::body(&self.body);
+        if body.is_none() {
+            form.field_error("body", t(l, &format!("kinds.{}.errors.body", kind.code()), &[]));
+        }
+        let tags = parse::tags(&self.tags);
+        if tags.is_none() {
+            form.field_error("tags", t(l, "articles.errors.tags", &[]));
+        }
+        let mut draft = Draft::new(kind, title?, summary?, body?, tags?, self.status != "draft");
+        match kind {
+            Kind::Link => match parse::web_url(&self.url) {
+                Some(u) => draft.link_url = Some(u),
+                None => form.field_error("url", t(l, "kinds.link.errors.url", &[])),
+            },
+            Kind::Announcement => {
+                match parse::announcement_kind(&self.announcement_kind) {
+                    Some(k) => draft.announcement_kind = Some(k.to_owned()),
+                    None => form.field_error("announcement_kind", t(l, "kinds.announcement.errors.kind", &[])),
+                }
+                let today = time::OffsetDateTime::now_utc().date();
+                match parse::closing_date(&self.closes_on, today) {
+                    Ok(d) => draft.closes_on = Some(d),
+                    Err(e) => {
+                        let key = match e {
+                            parse::DateError::Malformed => "kinds.announcement.errors.date",
+                            parse::DateError::Past => "kinds.announcement.errors.past",
+                            parse::DateError::TooFar => "kinds.announcement.errors.far",
+                        };
+                        form.field_error("closes_on", t(l, key, &[]));
+                    }
+                }
+            }
+            Kind::Dossier => match parse::dossier_items(&self.items) {
+                Some(items) => draft.items = items,
+                None => form.field_error("items", t(l, "kinds.dossier.errors.items", &[])),
+            },
+            Kind::Article | Kind::Debate => {}
+        }
+        form.errors.is_empty().then_some(draft)
+    }
+
+    fn coauthor_handles(&self) -> Vec<String> {
+        self.coauthors
+            .split(',')
+            .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()
+    }
+}
+
+#[derive(Serialize)]
+struct FormCtx<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+    kind: &'static str,
+    segment: &'static str,
+    form: &'a FormState,
+    action: String,
+    editing: bool,
+    cover_url: Option<String>,
+    announcement_kinds: &'static [&'static str],
+    min_date: String,
+    /// The structures the member may sign for (new contributions only).
+    structures: &'a [Named],
+}
+
+/// Where the form is sent and what it offers.
+pub(super) struct FormTarget {
+    pub(super) kind: Kind,
+    pub(super) action: String,
+    pub(super) editing: bool,
+    pub(super) cover_key: Option<String>,
+    pub(super) structures: Vec<Named>,
+}
+
+impl FormTarget {
+    /// The form of a new contribution, offering the structures this member acts for.
+    pub(super) async fn new(app: &AppState, me: &SignedIn, kind: Kind) -> Result<Self, WebError> {
+        let id = me.member.id;
+        let structures =
+            app.db.with_tenant(&me.tenant, |tx| Box::pin(async move { structures::managed_by(tx, id).await })).await?;
+        Ok(Self { kind, action: format!("/{}", kind.segment()), editing: false, cover_key: None, structures })
+    }
+
+    /// The form that edits contribution `id`.
+    pub(super) fn edit(kind: Kind, id: i64, cover_key: Option<String>) -> Self {
+        Self {
+            kind,
+            action: format!("/{}/{id}/modifier", kind.segment()),
+            editing: true,
+            cover_key,
+            structures: vec![],
+        }
+    }
+
+    pub(super) fn render(
+        &self,
+        app: &AppState,
+        status: StatusCode,
+        page: &Page,
+        form: &FormState,
+    ) -> Result<Response, WebError> {
+        let ctx = FormCtx {
+            page,
+            section: self.kind.segment(),
+            kind: self.kind.code(),
+            segment: self.kind.segment(),
+            form,
+            action: self.action.clone(),
+            editing: self.editing,
+            cover_url: self.cover_key.as_ref().map(|k| format!("/media/{k}")),
+            announcement_kinds: &parse::ANNOUNCEMENT_KINDS,
+            min_date: time::OffsetDateTime::now_utc().date().to_string(),
+            structures: &self.structures,
+        };
+        Ok((status, Html(app.templates.render("contributions/form.html", ctx)?)).into_response())
+    }
+}
+
+/// Everything a create or update needs checked beyond the form itself: co-authors that are
+/// members here, a dossier's items of this region, and the cover image (stored once everything
+/// else is fine). `Err` carries the status for the re-shown form.
+pub(super) async fn complete_draft(
+    app: &AppState,
+    tenant: &Tenant,
+    page: &Page,
+    f: &ContributionForm,
+    files: &mut Files,
+    draft: &mut Draft,
+    form: &mut FormState,
+) -> Result<Result<(), StatusCode>, WebError> {
+    let l = page.locale;
+    if draft.kind == Kind::Dossier {
+        if let Some(id) = foreign_item(app, tenant, &f.items).await? {
+            form.field_error("items", t(l, "kinds.dossier.errors.bad_item", &[("id", id.to_string())]));
+            return Ok(Err(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        let handles = f.coauthor_handles();
+        if handles.len() > 10 {
+            form.field_error("coauthors", t(l, "kinds.dossier.errors.coauthors", &[]));
+            return Ok(Err(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        let wanted = handles.clone();
+        let found = app
+            .db
+            .with_tenant(tenant, |tx| {
+                let wanted = wanted.clone();
+                Box::pin(async move { echos_core::contributions::members_by_handle(tx, &wanted).await })
+            })
+            .await?;
+        if let Some(unknown) = handles.iter().find(|h| !found.iter().any(|(fh, _)| fh == *h)) {
+            form.field_error("coauthors", t(l, "kinds.dossier.errors.unknown_member", &[("handle", unknown.clone())]));
+            return Ok(Err(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        draft.coauthors = found.into_iter().map(|(_, id)| id).collect();
+    }
+    match files.take("cover") {
+        None => {}
+        Some(_) if draft.kind != Kind::Article => {}
+        Some(Upload::TooLarge) => {
+            form.field_error("cover", t(l, "avatar.too_large", &[]));
+            return Ok(Err(StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        Some(Upload::Bytes(bytes)) => match store_image(app, tenant, bytes).await? {
+            Ok(key) => draft.cover_key = Some(key),
+            Err((status, key)) => {
+                form.field_error("cover", t(l, key, &[]));
+                return Ok(Err(status));
+            }
+        },
+    }
+    Ok(Ok(()))
+}
+
+/// The number of the first dossier item given by the address of another site. Each region
+/// numbers its own contributions, so `https://<other region>/articles/3` names another region's
+/// page, not this region's number 3.
+async fn foreign_item(app: &AppState, tenant: &Tenant, items: &str) -> Result<Option<i64>, WebError> {
+    for line in items.lines().map(str::trim) {
+        let Some((_, rest)) = line.split_once("://") else { continue };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let here = match echos_domain::HostName::parse(authority) {
+            Ok(host) => app.directory.resolve(&host).await?.is_some_and(|t| t.id == tenant.id),
+            Err(_) => false,
+        };
+        if !here {
+            return Ok(parse::dossier_items(line).and_then(|ids| ids.first().copied()));
+        }
+    }
+    Ok(None)
+}
+
+/// The message of a refusal by what is in the database.
+pub(super) fn refuse(page: &Page, form: &mut FormState, refusal: &Refusal) {
+    match refusal {
+        Refusal::BadItem(id) => {
+            form.field_error("items", t(page.locale, "kinds.dossier.errors.bad_item", &[("id", id.to_string())]))
+        }
+    }
+}
+
+/// A cover stored for a draft that was then refused: nothing points at it.
+pub(super) async fn discard_cover(app: &AppState, tenant: &Tenant, draft: &Draft) {
+    if let Some(key) = &draft.cover_key
+        && let Err(e) = app.media.delete_for(tenant.id, key).await
+    {
+        tracing::warn!(error = ?e, "deleting an unused cover failed");
+    }
+}

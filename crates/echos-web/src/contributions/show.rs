@@ -1,0 +1,269 @@
+//! A contribution's page: `/articles/12-le-titre` (the id decides; a wrong slug or another
+//! kind's path redirects), with its comments, likes, a dossier's items, OpenGraph and JSON-LD.
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use echos_core::accounts::Member;
+use echos_core::contributions::{self, Contribution};
+use echos_core::{Tenant, comments, structures};
+use echos_domain::contribution::Kind;
+use serde::Serialize;
+
+use super::ContributionView;
+use super::view::AuthorView;
+use crate::error::WebError;
+use crate::format::long_date;
+use crate::forms::FormState;
+use crate::gate::Region;
+use crate::links::region_url;
+use crate::session::Viewer;
+use crate::site::Page;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+struct ShowPage<'a> {
+    #[serde(flatten)]
+    page: &'a Page,
+    section: &'static str,
+    item: ContributionView,
+    og: OpenGraph,
+    json_ld: String,
+    comments: Vec<CommentView>,
+    comment_count: usize,
+    comment_form: &'a FormState,
+    comment_action: String,
+    likes: Likes,
+    dossier_items: Vec<ContributionView>,
+    coauthors: Vec<CoauthorView>,
+}
+
+#[derive(Serialize)]
+struct CoauthorView {
+    handle: String,
+    display_name: String,
+}
+
+#[derive(Serialize)]
+struct Likes {
+    count: i64,
+    mine: bool,
+    action: String,
+}
+
+#[derive(Serialize)]
+struct CommentView {
+    id: i64,
+    parent_id: Option<i64>,
+    body_html: String,
+    author: AuthorView,
+    when: String,
+    edited: bool,
+    deleted: bool,
+    can_delete: bool,
+    can_edit: bool,
+    delete_url: String,
+    edit_url: String,
+}
+
+#[derive(Serialize)]
+struct OpenGraph {
+    title: String,
+    description: String,
+    url: String,
+    image: Option<String>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+pub(super) async fn show(
+    State(app): State<AppState>,
+    Extension(kind): Extension<Kind>,
+    Region(tenant): Region,
+    page: Page,
+    viewer: Option<Extension<Viewer>>,
+    Path(id_slug): Path<String>,
+) -> Result<Response, WebError> {
+    let (id_part, slug) = id_slug.split_once('-').unwrap_or((id_slug.as_str(), ""));
+    let id: i64 = id_part.parse().map_err(|_| WebError::NotFound)?;
+    let me = viewer.as_ref().and_then(|v| v.member.as_ref());
+    let me_id = me.map(|m| m.id);
+    let (item, coauthor) = app
+        .db
+        .with_tenant(&tenant, |tx| {
+            Box::pin(async move {
+                let Some(item) = contributions::get(tx, id).await? else { return Ok((None, false)) };
+                let coauthor = match me_id {
+                    Some(me) if !item.is_published() => {
+                        contributions::is_coauthor(tx, id, me).await?
+                            || structures::acts_for(tx, me, item.author_id).await?
+                    }
+                    _ => false,
+                };
+                Ok((Some(item), coauthor))
+            })
+        })
+        .await?;
+    let item = item.ok_or(WebError::NotFound)?;
+    let is_author = me_id == Some(item.author_id) || coauthor;
+    if !item.is_published() && !is_author {
+        return Err(WebError::NotFound);
+    }
+    if slug != item.slug || item.kind != kind {
+        return Ok(Redirect::permanent(&item.url()).into_response());
+    }
+    render_show(&app, &tenant, &page, me, item, &FormState::default(), StatusCode::OK).await
+}
+
+/// The contribution's page, with its comments and the comment form (as typed, after a refusal).
+pub(super) async fn render_show(
+    app: &AppState,
+    tenant: &Tenant,
+    page: &Page,
+    me: Option<&Member>,
+    item: Contribution,
+    comment_form: &FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let id = item.id;
+    let kind = item.kind;
+    let me_id = me.map(|m| m.id);
+    let author_id = item.author_id;
+    let like_count = item.like_count;
+    let (list, liked, items, coauthors, for_author) = app
+        .db
+        .with_tenant(tenant, |tx| {
+            Box::pin(async move {
+                let list = comments::list(tx, id).await?;
+                let liked = match me_id {
+                    Some(me) => contributions::liked_by(tx, id, me).await?,
+                    None => false,
+                };
+                let (items, coauthors) = if kind == Kind::Dossier {
+                    (contributions::dossier_items(tx, id).await?, contributions::coauthors(tx, id).await?)
+                } else {
+                    (Vec::new(), Vec::new())
+                };
+                let for_author = match me_id {
+                    Some(me) => structures::acts_for(tx, me, author_id).await?,
+                    None => false,
+                };
+                Ok((list, liked, items, coauthors, for_author))
+            })
+        })
+        .await?;
+    let comment_count = list.iter().filter(|c| !c.deleted).count();
+    let comments = list
+        .into_iter()
+        .map(|c| {
+            let mine = me.is_some_and(|m| m.id == c.author_id);
+            CommentView {
+                can_delete: !c.deleted && (mine || me.is_some_and(|m| m.role.is_admin())),
+                can_edit: !c.deleted && mine,
+                delete_url: format!("/commentaires/{}/supprimer", c.id),
+                edit_url: format!("/commentaires/{}/modifier", c.id),
+                when: long_date(c.created_at.date(), page.locale),
+                edited: c.updated_at - c.created_at > time::Duration::minutes(1),
+                author: AuthorView::new(c.author_name, c.author_handle, c.author_avatar, None),
+                id: c.id,
+                parent_id: c.parent_id,
+                body_html: c.body_html,
+                deleted: c.deleted,
+            }
+        })
+        .collect();
+    let absolute = region_url(&app.config, tenant, &item.url());
+    let description = if item.summary.is_empty() { item.title.clone() } else { item.summary.clone() };
+    let json_ld = script_safe_json(&json_ld(app, tenant, &item, &absolute, &description, comment_count));
+    let og = OpenGraph {
+        title: item.title.clone(),
+        description,
+        image: item.cover_key.as_ref().map(|k| region_url(&app.config, tenant, &format!("/media/{k}"))),
+        url: absolute,
+        kind: "article",
+    };
+    let comment_action = format!("/{}/{id}/commentaires", kind.segment());
+    let can_edit_as_coauthor = me.is_some_and(|m| coauthors.iter().any(|(cid, _, _)| *cid == m.id));
+    let mut view = ContributionView::of(item, page, me);
+    view.can_edit |= can_edit_as_coauthor || for_author;
+    view.can_delete |= for_author;
+    let ctx = ShowPage {
+        page,
+        section: kind.segment(),
+        item: view,
+        og,
+        json_ld,
+        comments,
+        comment_count,
+        comment_form,
+        comment_action,
+        likes: Likes { count: like_count, mine: liked, action: format!("/{}/{id}/jaime", kind.segment()) },
+        dossier_items: items.into_iter().map(|c| ContributionView::of(c, page, me)).collect(),
+        coauthors: coauthors
+            .into_iter()
+            .map(|(_, handle, display_name)| CoauthorView { handle, display_name })
+            .collect(),
+    };
+    Ok((status, Html(app.templates.render("contributions/show.html", ctx)?)).into_response())
+}
+
+/// schema.org: `Article` (articles, links, dossiers, announcements), `DiscussionForumPosting`
+/// (debates), `JobPosting` (job offers).
+fn json_ld(
+    app: &AppState,
+    tenant: &Tenant,
+    item: &Contribution,
+    url: &str,
+    description: &str,
+    comment_count: usize,
+) -> serde_json::Value {
+    let rfc3339 = |d: time::OffsetDateTime| d.format(&time::format_description::well_known::Rfc3339).ok();
+    let author_url = region_url(&app.config, tenant, &format!("/membres/{}", item.author_handle));
+    let author_type =
+        if item.author_kind == echos_domain::member::MemberKind::Structure { "Organization" } else { "Person" };
+    let author = serde_json::json!({ "@type": author_type, "name": item.author_name, "url": author_url });
+    let published = item.published_at.and_then(rfc3339);
+    match (item.kind, item.announcement_kind.as_deref()) {
+        (Kind::Debate, _) => serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "DiscussionForumPosting",
+            "headline": item.title,
+            "text": description,
+            "url": url,
+            "author": author,
+            "datePublished": published,
+            "commentCount": comment_count,
+            "keywords": item.tags.join(", "),
+        }),
+        (Kind::Announcement, Some("job")) => serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "JobPosting",
+            "title": item.title,
+            "description": description,
+            "url": url,
+            "datePosted": published,
+            "validThrough": item.closes_on.map(|d| format!("{d}T23:59:59Z")),
+            "hiringOrganization": { "@type": "Organization", "name": item.author_name, "sameAs": author_url },
+        }),
+        _ => serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": item.title,
+            "description": description,
+            "url": url,
+            "author": author,
+            "datePublished": published,
+            "dateModified": rfc3339(item.updated_at),
+            "keywords": item.tags.join(", "),
+            "commentCount": comment_count,
+            "image": item.cover_key.as_ref().map(|k| region_url(&app.config, tenant, &format!("/media/{k}"))),
+            "publisher": { "@type": "Organization", "name": tenant.name },
+        }),
+    }
+}
+
+/// JSON that cannot close the `<script>` it sits in.
+pub fn script_safe_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
