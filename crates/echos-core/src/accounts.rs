@@ -40,26 +40,12 @@ pub struct Member {
     pub avatar_key: Option<String>,
 }
 
-/// A `members` row as read; its closed sets are held by `CHECK` constraints.
-struct MemberRow {
-    id: i64,
-    account_id: Uuid,
-    handle: String,
-    display_name: String,
-    kind: String,
-    audience: Option<String>,
-    role: String,
-    bio: String,
-    website: Option<String>,
-    location: Option<String>,
-    joined_at: OffsetDateTime,
-    avatar_key: Option<String>,
-}
-
-impl From<MemberRow> for Member {
-    fn from(r: MemberRow) -> Self {
-        Self {
-            // The table's CHECKs hold both to their sets; the fallbacks grant the least.
+/// A `Member` from a row of `members` (its columns by name); the table's `CHECK`s
+/// hold its closed sets, and the fallbacks grant the least.
+macro_rules! member {
+    ($r:expr) => {{
+        let r = $r;
+        Member {
             kind: MemberKind::parse(&r.kind).unwrap_or(MemberKind::Person),
             role: Role::parse(&r.role).unwrap_or(Role::Member),
             id: r.id,
@@ -73,7 +59,7 @@ impl From<MemberRow> for Member {
             joined_at: r.joined_at,
             avatar_key: r.avatar_key,
         }
-    }
+    }};
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -156,8 +142,7 @@ pub async fn join(
         (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).filter(|h| !taken.contains(h));
     for _ in 0..20 {
         let handle = free.next().unwrap_or_else(|| format!("{base}-{}", Uuid::new_v4().simple()));
-        let joined = sqlx::query_as!(
-            MemberRow,
+        let joined = sqlx::query!(
             "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (handle) DO NOTHING
              RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key",
@@ -170,16 +155,15 @@ pub async fn join(
         .fetch_optional(&mut **tx)
         .await
         .context("joining a region")?;
-        if let Some(member) = joined {
-            return Ok(member.into());
+        if let Some(row) = joined {
+            return Ok(member!(row));
         }
     }
     Err(CoreError::conflict("no free handle for this name"))
 }
 
 pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Result<Option<Member>, CoreError> {
-    let row = sqlx::query_as!(
-        MemberRow,
+    let row = sqlx::query!(
         "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
            FROM members WHERE account_id = $1",
         account_id
@@ -187,12 +171,11 @@ pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Resul
     .fetch_optional(&mut **tx)
     .await
     .context("reading a member")?;
-    Ok(row.map(Member::from))
+    Ok(row.map(|r| member!(r)))
 }
 
 pub async fn member_by_handle(tx: &mut TenantTx<'_>, handle: &str) -> Result<Option<Member>, CoreError> {
-    let row = sqlx::query_as!(
-        MemberRow,
+    let row = sqlx::query!(
         "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
            FROM members WHERE handle = $1",
         handle
@@ -200,7 +183,7 @@ pub async fn member_by_handle(tx: &mut TenantTx<'_>, handle: &str) -> Result<Opt
     .fetch_optional(&mut **tx)
     .await
     .context("reading a member")?;
-    Ok(row.map(Member::from))
+    Ok(row.map(|r| member!(r)))
 }
 
 /// The account and password hash for an e-mail, if there is a usable account.

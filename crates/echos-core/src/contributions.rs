@@ -128,41 +128,30 @@ impl Contribution {
     }
 }
 
-/// A contribution as read, before its closed sets are parsed (`CHECK` constraints hold them).
-struct Row {
-    id: i64,
-    kind: String,
-    slug: String,
-    title: String,
-    summary: String,
-    body_md: String,
-    body_html: String,
-    status: String,
-    author_id: i64,
-    author_name: String,
-    author_handle: String,
-    author_avatar: Option<String>,
-    author_kind: String,
-    tags: Vec<String>,
-    cover_key: Option<String>,
-    link_url: Option<String>,
-    announcement_kind: Option<String>,
-    closes_on: Option<Date>,
-    preview_status: Option<String>,
-    preview_title: Option<String>,
-    preview_description: Option<String>,
-    preview_image: Option<String>,
-    preview_site: Option<String>,
-    comment_count: i64,
-    like_count: i64,
-    published_at: Option<OffsetDateTime>,
-    updated_at: OffsetDateTime,
-}
-
-impl From<Row> for Contribution {
-    fn from(r: Row) -> Self {
-        Self {
-            // Fallbacks for values the table's CHECKs exclude: the least visible.
+/// A compile-checked read of contributions: the columns every read returns, then `$rest` (joins,
+/// `WHERE`, order), each row made a `Contribution`. `$body` is the Markdown and HTML
+/// (`c.body_md, c.body_html`), or empty strings in lists. Closed sets are held by the table's
+/// `CHECK`s; the fallbacks for what they exclude are the least visible.
+macro_rules! read {
+    ($body:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query!(
+            "SELECT c.id, c.kind, c.slug, c.title, c.summary, " + $body + ", c.status, c.author_id,
+                    m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
+                    m.kind AS author_kind,
+                    coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
+                                    WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS \"tags!\",
+                    c.cover_key, c.link_url, c.announcement_kind, c.closes_on,
+                    p.status AS \"preview_status?\", p.title AS preview_title, p.description AS preview_description,
+                    p.image_url AS preview_image, p.site_name AS preview_site,
+                    (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
+                    (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS \"like_count!\",
+                    c.published_at, c.updated_at
+               FROM contributions c
+               JOIN members m ON m.id = c.author_id
+               LEFT JOIN link_previews p ON p.contribution_id = c.id " + $rest
+            $(, $arg)*
+        )
+        .map(|r| Contribution {
             kind: Kind::from_code(&r.kind).unwrap_or(Kind::Article),
             status: Status::parse(&r.status).unwrap_or(Status::Hidden),
             author_kind: MemberKind::parse(&r.author_kind).unwrap_or(MemberKind::Person),
@@ -190,42 +179,8 @@ impl From<Row> for Contribution {
             like_count: r.like_count,
             published_at: r.published_at,
             updated_at: r.updated_at,
-        }
-    }
-}
-
-/// A compile-checked read of contributions: the columns every read returns, then `$rest` (joins,
-/// `WHERE`, order). `$body` is the Markdown and HTML (`c.body_md, c.body_html`), or empty
-/// strings in lists.
-macro_rules! read {
-    ($body:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
-        sqlx::query_as!(
-            Row,
-            "SELECT c.id, c.kind, c.slug, c.title, c.summary, " + $body + ", c.status, c.author_id,
-                    m.display_name AS author_name, m.handle AS author_handle, m.avatar_key AS author_avatar,
-                    m.kind AS author_kind,
-                    coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
-                                    WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS \"tags!\",
-                    c.cover_key, c.link_url, c.announcement_kind, c.closes_on,
-                    p.status AS \"preview_status?\", p.title AS preview_title, p.description AS preview_description,
-                    p.image_url AS preview_image, p.site_name AS preview_site,
-                    (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
-                    (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS \"like_count!\",
-                    c.published_at, c.updated_at
-               FROM contributions c
-               JOIN members m ON m.id = c.author_id
-               LEFT JOIN link_previews p ON p.contribution_id = c.id " + $rest
-            $(, $arg)*
-        )
+        })
     };
-}
-
-/// Reads the rows of a `read!` and parses them.
-async fn rows(
-    query: impl Future<Output = Result<Vec<Row>, sqlx::Error>>,
-    what: &'static str,
-) -> Result<Vec<Contribution>, CoreError> {
-    Ok(query.await.context(what)?.into_iter().map(Contribution::from).collect())
 }
 
 /// Writes a new contribution; returns its id, or why the database refuses it.
@@ -488,7 +443,7 @@ pub async fn published(
         offset,
         f.with_body
     );
-    rows(query.fetch_all(&mut **tx), "listing contributions").await
+    query.fetch_all(&mut **tx).await.context("listing contributions")
 }
 
 /// The latest few of each kind, for the region's home page, in one query.
@@ -505,7 +460,7 @@ pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result
         per_kind,
         &Kind::ALL.map(|k| k.code().to_owned())[..]
     );
-    rows(query.fetch_all(&mut **tx), "listing the latest contributions").await
+    query.fetch_all(&mut **tx).await.context("listing the latest contributions")
 }
 
 /// A member's own contributions (and those they co-author) with this status, newest first.
@@ -526,14 +481,14 @@ pub async fn by_author(
         status.code(),
         limit
     );
-    rows(query.fetch_all(&mut **tx), "listing a member's contributions").await
+    query.fetch_all(&mut **tx).await.context("listing a member's contributions")
 }
 
 /// Published contributions by id, in the order of `ids`.
 pub async fn by_ids(tx: &mut TenantTx<'_>, ids: &[i64]) -> Result<Vec<Contribution>, CoreError> {
     let query =
         read!("'' AS \"body_md!\", '' AS \"body_html!\"", "WHERE c.id = ANY($1) AND c.status = 'published'", ids);
-    let mut found = rows(query.fetch_all(&mut **tx), "reading contributions").await?;
+    let mut found = query.fetch_all(&mut **tx).await.context("reading contributions")?;
     found.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
     Ok(found)
 }
@@ -547,7 +502,7 @@ pub async fn dossier_items(tx: &mut TenantTx<'_>, dossier_id: i64) -> Result<Vec
          ORDER BY d.position",
         dossier_id
     );
-    rows(query.fetch_all(&mut **tx), "listing a dossier's items").await
+    query.fetch_all(&mut **tx).await.context("listing a dossier's items")
 }
 
 /// A dossier's co-authors: (id, handle, display name).

@@ -20,6 +20,8 @@ macro_rules! embedded {
 /// Every template, by name. A new page adds its line here.
 const TEMPLATES: &[(&str, &str)] = embedded![
     "layouts/base.html",
+    "layouts/status.html",
+    "macros/icons.html",
     "macros/forms.html",
     "macros/members.html",
     "macros/contributions.html",
