@@ -2,21 +2,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
-mod articles;
-mod cancellation;
-mod comments;
 mod contributions;
-mod directory_cache;
-mod host_resolution;
-mod isolation;
 mod locales;
 mod mail;
 mod media;
-mod migrations;
+mod members;
 mod pages;
-mod provisioning;
 mod search;
-mod statement_cache;
-mod structures;
 mod telemetry;
+mod tenancy;
 mod write_gate;

@@ -381,11 +381,10 @@ async fn set_tags(tx: &mut TenantTx<'_>, id: i64, tags: &[String]) -> Result<(),
 
 /// One contribution that is a draft or published (never a deleted or hidden one), of any kind.
 pub async fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Contribution>, CoreError> {
-    let row = read!("c.body_md, c.body_html", "WHERE c.id = $1 AND c.status IN ('draft', 'published')", id)
+    read!("c.body_md, c.body_html", "WHERE c.id = $1 AND c.status IN ('draft', 'published')", id)
         .fetch_optional(&mut **tx)
         .await
-        .context("reading a contribution")?;
-    Ok(row.map(Contribution::from))
+        .context("reading a contribution")
 }
 
 /// What a list shows: every filter is optional.

@@ -1,0 +1,3 @@
+//! Members' pages and spaces: profiles, structures and the people who publish for them.
+
+mod structures;
