@@ -342,6 +342,10 @@ async fn every_region_page_has_a_search_box_the_platform_does_not() {
 async fn results_come_ten_a_page() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
+    // A new account publishes a few contributions an hour by default; this region lets it write more.
+    let mut tx = TenantTx::begin(&app.db, &a.tenant).await.unwrap();
+    echos_core::settings::set(&mut tx, "publishing.new_account_per_hour", &serde_json::json!(20)).await.unwrap();
+    tx.commit().await.unwrap();
     let mut b = writer(&app, &a, "Prolifique").await;
     for n in 0..12 {
         article(&app, &a, &mut b, &format!("Abeilles, épisode {n}"), "Des abeilles.", "").await;

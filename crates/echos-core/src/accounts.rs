@@ -38,6 +38,18 @@ pub struct Member {
     #[serde(with = "time::serde::rfc3339")]
     pub joined_at: OffsetDateTime,
     pub avatar_key: Option<String>,
+    /// Reads but may not write until then (a sanction of the region's admins).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub suspended_until: Option<OffsetDateTime>,
+    /// Out of this region: no session here.
+    pub banned: bool,
+}
+
+impl Member {
+    /// Suspended now: may read, not write.
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_until.is_some_and(|u| u > OffsetDateTime::now_utc())
+    }
 }
 
 /// A `Member` from a row of `members` (its columns by name); the table's `CHECK`s
@@ -58,6 +70,8 @@ macro_rules! member {
             location: r.location,
             joined_at: r.joined_at,
             avatar_key: r.avatar_key,
+            suspended_until: r.suspended_until,
+            banned: r.banned,
         }
     }};
 }
@@ -145,7 +159,8 @@ pub async fn join(
         let joined = sqlx::query!(
             "INSERT INTO members (account_id, handle, display_name, kind, audience) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (handle) DO NOTHING
-             RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key",
+             RETURNING id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key,
+                       suspended_until, banned_at IS NOT NULL AS \"banned!\"",
             account_id,
             handle,
             profile.display_name.as_str(),
@@ -164,7 +179,8 @@ pub async fn join(
 
 pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Result<Option<Member>, CoreError> {
     let row = sqlx::query!(
-        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
+        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key,
+                suspended_until, banned_at IS NOT NULL AS \"banned!\"
            FROM members WHERE account_id = $1",
         account_id
     )
@@ -176,7 +192,8 @@ pub async fn member_by_account(tx: &mut TenantTx<'_>, account_id: Uuid) -> Resul
 
 pub async fn member_by_handle(tx: &mut TenantTx<'_>, handle: &str) -> Result<Option<Member>, CoreError> {
     let row = sqlx::query!(
-        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key
+        "SELECT id, account_id, handle, display_name, kind, audience, role, bio, website, location, joined_at, avatar_key,
+                suspended_until, banned_at IS NOT NULL AS \"banned!\"
            FROM members WHERE handle = $1",
         handle
     )

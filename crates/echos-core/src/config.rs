@@ -23,7 +23,17 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub media: MediaConfig,
     pub links: LinksConfig,
+    pub domains: DomainsConfig,
     pub dev: DevConfig,
+}
+
+/// Regions' own domains: how their verification file is fetched.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainsConfig {
+    /// The port of `http://<domain>/.well-known/echosciences-domain` (80 when unset; tests set
+    /// their server's).
+    pub http_check_port: Option<u16>,
 }
 
 /// Curated links: how their previews are fetched (see `echos-fetch`).
@@ -39,6 +49,9 @@ pub struct LinksConfig {
     pub preview_total_timeout_ms: u64,
     /// The page is read up to this many bytes, the rest is never downloaded.
     pub preview_max_bytes: usize,
+    /// `name=address` pairs answered without DNS (like curl's `--resolve`): tests and staging
+    /// only; empty in production.
+    pub resolve: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -235,7 +248,9 @@ impl Default for Config {
                 preview_connect_timeout_ms: 3_000,
                 preview_total_timeout_ms: 8_000,
                 preview_max_bytes: 512 * 1024,
+                resolve: Vec::new(),
             },
+            domains: DomainsConfig { http_check_port: None },
             dev: DevConfig { reload_templates: false },
         }
     }

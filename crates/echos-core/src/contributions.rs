@@ -109,6 +109,8 @@ pub struct Contribution {
     pub preview_site: Option<String>,
     pub comment_count: i64,
     pub like_count: i64,
+    /// Chosen by the region's editors for the home page.
+    pub featured: bool,
     pub published_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
 }
@@ -145,7 +147,7 @@ macro_rules! read {
                     p.image_url AS preview_image, p.site_name AS preview_site,
                     (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
                     (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS \"like_count!\",
-                    c.published_at, c.updated_at
+                    c.featured_at IS NOT NULL AS \"featured!\", c.published_at, c.updated_at
                FROM contributions c
                JOIN members m ON m.id = c.author_id
                LEFT JOIN link_previews p ON p.contribution_id = c.id " + $rest
@@ -177,6 +179,7 @@ macro_rules! read {
             preview_site: r.preview_site,
             comment_count: r.comment_count,
             like_count: r.like_count,
+            featured: r.featured,
             published_at: r.published_at,
             updated_at: r.updated_at,
         })
@@ -460,6 +463,48 @@ pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result
         &Kind::ALL.map(|k| k.code().to_owned())[..]
     );
     query.fetch_all(&mut **tx).await.context("listing the latest contributions")
+}
+
+/// How many contributions a member (or a structure through them) wrote in the last `within`.
+pub async fn created_since(tx: &mut TenantTx<'_>, author_id: i64, within: time::Duration) -> Result<i64, CoreError> {
+    let since = OffsetDateTime::now_utc() - within;
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM contributions WHERE author_id = $1 AND created_at > $2"#,
+        author_id,
+        since
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .context("counting recent contributions")
+}
+
+/// The published contributions the region's editors put on the home page, the latest first.
+pub async fn featured(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<Contribution>, CoreError> {
+    read!(
+        "'' AS \"body_md!\", '' AS \"body_html!\"",
+        "WHERE c.status = 'published' AND c.featured_at IS NOT NULL ORDER BY c.featured_at DESC LIMIT $1",
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing featured contributions")
+}
+
+/// Puts a published contribution on the home page, or takes it off; returns whether it is now
+/// featured. Recorded in the audit log.
+pub async fn toggle_featured(tx: &mut TenantTx<'_>, by: &crate::accounts::Member, id: i64) -> Result<bool, CoreError> {
+    let row = sqlx::query!(
+        "UPDATE contributions SET featured_at = CASE WHEN featured_at IS NULL THEN now() END
+          WHERE id = $1 AND status = 'published' RETURNING title, featured_at IS NOT NULL AS \"featured!\"",
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("featuring a contribution")?
+    .ok_or(CoreError::NotFound)?;
+    let action = if row.featured { "contribution.feature" } else { "contribution.unfeature" };
+    crate::admin::audit::record(tx, by, action, &row.title, None, None).await?;
+    Ok(row.featured)
 }
 
 /// A member's own contributions (and those they co-author) with this status, newest first.

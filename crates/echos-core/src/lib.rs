@@ -3,6 +3,7 @@
 //! these free functions; nothing here knows about HTTP.
 
 pub mod accounts;
+pub mod admin;
 pub mod comments;
 pub mod config;
 pub mod contributions;

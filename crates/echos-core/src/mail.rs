@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -18,6 +19,9 @@ pub struct Outgoing {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// A newsletter's one-click unsubscribe address (RFC 8058): `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post` headers.
+    pub unsubscribe: Option<String>,
 }
 
 #[derive(Clone)]
@@ -54,10 +58,17 @@ impl Mailer {
             .parse()
             .context("building the sender")?;
         let to: Mailbox = mail.to.parse().context("reading the recipient")?;
-        let message = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(mail.subject.replace(['\r', '\n'], " "))
+        let mut builder = Message::builder().from(from).to(to).subject(mail.subject.replace(['\r', '\n'], " "));
+        if let Some(url) = &mail.unsubscribe {
+            let url = url.replace(['\r', '\n', '<', '>'], "");
+            builder = builder
+                .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
             .context("building the message")?;
         match self {

@@ -15,7 +15,7 @@ use crate::config::MediaConfig;
 use crate::error::{Context, CoreError};
 
 /// What a stored file is for; the second component of its key.
-pub const PURPOSES: &[&str] = &["avatars", "images"];
+pub const PURPOSES: &[&str] = &["avatars", "images", "brand"];
 
 /// Extensions a key may end with, and the content type each is served with.
 const TYPES: &[(&str, &str)] =

@@ -37,6 +37,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(3, "platform", "0003_memberships.sql"),
         migration!(4, "platform", "0004_email_changes.sql"),
         migration!(5, "platform", "0005_search.sql"),
+        migration!(6, "platform", "0006_console.sql"),
     ]
 }
 
@@ -53,6 +54,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(8, "tenant", "0008_contribution_kinds.sql"),
         migration!(9, "tenant", "0009_search.sql"),
         migration!(10, "tenant", "0010_structure_managers.sql"),
+        migration!(11, "tenant", "0011_console.sql"),
     ]
 }
 

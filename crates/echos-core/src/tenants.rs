@@ -1,13 +1,15 @@
 //! The directory of regions in the control plane: look-ups by host and slug, listing, status.
 
+use echos_domain::contribution::Kind;
 use echos_domain::{HostName, Locale, Slug};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::{Context, CoreError};
 
-/// A region, as resolved from its host. Carries everything a page needs to brand itself.
+/// A region, as resolved from its host. Carries everything a page needs to brand itself and to
+/// know what the region offers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tenant {
     pub id: Uuid,
@@ -18,16 +20,55 @@ pub struct Tenant {
     pub status: TenantStatus,
     pub database: String,
     pub default_locale: Locale,
+    /// The languages the region offers (the default among them).
+    pub locales: Vec<Locale>,
     pub tagline: String,
     pub color_primary: String,
     pub color_accent: String,
+    /// The operator's asset (`tenants/assets/…`), when no logo was uploaded.
     pub logo_url: Option<String>,
-    pub map_lat: f64,
-    pub map_lng: f64,
-    pub map_zoom: i16,
+    /// Uploaded images, media keys under the region's id.
+    pub logo_key: Option<String>,
+    pub favicon_key: Option<String>,
+    pub cover_key: Option<String>,
+    pub footer_links: Vec<FooterLink>,
+    /// The kinds of contribution the region offers.
+    pub kinds: Vec<Kind>,
+    pub time_zone: String,
+    pub map: MapSettings,
     pub schema_version: i64,
     /// The host its links use (never the request's host).
     pub primary_host: String,
+}
+
+impl Tenant {
+    /// The logo to show: the uploaded one, else the operator's asset.
+    pub fn logo(&self) -> Option<String> {
+        self.logo_key.as_ref().map(|k| format!("/media/{k}")).or_else(|| self.logo_url.clone())
+    }
+
+    pub fn offers(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+}
+
+/// A link in the region's footer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FooterLink {
+    pub label: String,
+    pub url: String,
+}
+
+/// Where the region's map opens and what it draws.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapSettings {
+    pub lat: f64,
+    pub lng: f64,
+    pub zoom: i16,
+    /// [min longitude, min latitude, max longitude, max latitude]
+    pub bbox: Option<[f64; 4]>,
+    pub tile_url: String,
+    pub attribution: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,31 +87,36 @@ impl TenantStatus {
     }
 }
 
-struct TenantRow {
-    id: Uuid,
-    slug: String,
-    schema_name: String,
-    name: String,
-    status: String,
-    database: String,
-    default_locale: String,
-    tagline: String,
-    color_primary: String,
-    color_accent: String,
-    logo_url: Option<String>,
-    map_lat: f64,
-    map_lng: f64,
-    map_zoom: i16,
-    schema_version: i64,
-    primary_host: Option<String>,
-}
-
-impl From<TenantRow> for Tenant {
-    fn from(r: TenantRow) -> Self {
-        Self {
+/// A compile-checked read of regions: the columns, `FROM platform.tenants t`, then `$rest`;
+/// each row made a `Tenant`. Closed sets are held by the table's `CHECK`s.
+macro_rules! read {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query!(
+            r#"SELECT t.id, t.slug, t.schema_name, t.name, t.status, t.database, t.default_locale,
+                      t.locales, t.tagline, t.color_primary, t.color_accent, t.logo_url, t.logo_key,
+                      t.favicon_key, t.cover_key, t.footer_links, t.enabled_kinds, t.time_zone,
+                      t.map_lat, t.map_lng, t.map_zoom, t.map_bbox, t.map_tile_url, t.map_attribution,
+                      t.schema_version,
+                      (SELECT p.host FROM platform.tenant_domains p
+                        WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
+                 FROM platform.tenants t "# + $rest
+            $(, $arg)*
+        )
+        .map(|r| Tenant {
             status: if r.status == "suspended" { TenantStatus::Suspended } else { TenantStatus::Active },
             default_locale: Locale::parse(&r.default_locale).unwrap_or_default(),
+            locales: r.locales.iter().filter_map(|l| Locale::parse(l)).collect(),
             primary_host: r.primary_host.unwrap_or_else(|| r.slug.clone()),
+            footer_links: serde_json::from_value(r.footer_links).unwrap_or_default(),
+            kinds: Kind::ALL.into_iter().filter(|k| r.enabled_kinds.iter().any(|c| c == k.code())).collect(),
+            map: MapSettings {
+                lat: r.map_lat,
+                lng: r.map_lng,
+                zoom: r.map_zoom,
+                bbox: r.map_bbox.as_deref().and_then(|b| <[f64; 4]>::try_from(b).ok()),
+                tile_url: r.map_tile_url,
+                attribution: r.map_attribution,
+            },
             id: r.id,
             slug: r.slug,
             schema: r.schema_name,
@@ -80,71 +126,37 @@ impl From<TenantRow> for Tenant {
             color_primary: r.color_primary,
             color_accent: r.color_accent,
             logo_url: r.logo_url,
-            map_lat: r.map_lat,
-            map_lng: r.map_lng,
-            map_zoom: r.map_zoom,
+            logo_key: r.logo_key,
+            favicon_key: r.favicon_key,
+            cover_key: r.cover_key,
+            time_zone: r.time_zone,
             schema_version: r.schema_version,
-        }
-    }
+        })
+    };
 }
 
-/// The region registered for this exact host, if any.
+/// The region registered for this exact host, if any — and only once the host is verified.
 pub async fn find_by_host(pool: &PgPool, host: &HostName) -> Result<Option<Tenant>, CoreError> {
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT t.id, t.slug, t.schema_name, t.name, t.status, t.database, t.default_locale,
-                  t.tagline, t.color_primary, t.color_accent, t.logo_url, t.map_lat, t.map_lng,
-                  t.map_zoom, t.schema_version,
-                  (SELECT p.host FROM platform.tenant_domains p
-                    WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
-             FROM platform.tenant_domains d
-             JOIN platform.tenants t ON t.id = d.tenant_id
-            WHERE d.host = $1"#,
+    read!(
+        "JOIN platform.tenant_domains d ON d.tenant_id = t.id WHERE d.host = $1 AND d.verified_at IS NOT NULL",
         host.as_str()
     )
     .fetch_optional(pool)
     .await
-    .context("looking up a region by host")?;
-    Ok(row.map(Tenant::from))
+    .context("looking up a region by host")
 }
 
 /// Every region (or the one with this slug), by slug.
 pub async fn list(pool: &PgPool, slug: Option<&str>) -> Result<Vec<Tenant>, CoreError> {
-    let rows = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT t.id, t.slug, t.schema_name, t.name, t.status, t.database, t.default_locale,
-                  t.tagline, t.color_primary, t.color_accent, t.logo_url, t.map_lat, t.map_lng,
-                  t.map_zoom, t.schema_version,
-                  (SELECT p.host FROM platform.tenant_domains p
-                    WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
-             FROM platform.tenants t
-            WHERE $1::text IS NULL OR t.slug = $1
-            ORDER BY t.slug"#,
-        slug
-    )
-    .fetch_all(pool)
-    .await
-    .context("listing regions")?;
-    Ok(rows.into_iter().map(Tenant::from).collect())
+    read!("WHERE $1::text IS NULL OR t.slug = $1 ORDER BY t.slug", slug)
+        .fetch_all(pool)
+        .await
+        .context("listing regions")
 }
 
 /// The region with this id (jobs carry it), or `NotFound`.
 pub async fn get_by_id(pool: &PgPool, id: Uuid) -> Result<Tenant, CoreError> {
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT t.id, t.slug, t.schema_name, t.name, t.status, t.database, t.default_locale,
-                  t.tagline, t.color_primary, t.color_accent, t.logo_url, t.map_lat, t.map_lng,
-                  t.map_zoom, t.schema_version,
-                  (SELECT p.host FROM platform.tenant_domains p
-                    WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
-             FROM platform.tenants t
-            WHERE t.id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await
-    .context("reading a region")?;
-    row.map(Tenant::from).ok_or(CoreError::NotFound)
+    read!("WHERE t.id = $1", id).fetch_optional(pool).await.context("reading a region")?.ok_or(CoreError::NotFound)
 }
 
 /// The region with this slug, or `NotFound`.

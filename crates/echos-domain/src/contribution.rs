@@ -40,6 +40,17 @@ impl Kind {
         }
     }
 
+    /// The key of its name in the header's menu (`layout.nav.<key>`).
+    pub fn nav_key(self) -> &'static str {
+        match self {
+            Kind::Article => "articles",
+            Kind::Link => "links",
+            Kind::Debate => "debates",
+            Kind::Announcement => "announcements",
+            Kind::Dossier => "dossiers",
+        }
+    }
+
     /// `/articles/12-le-titre`.
     pub fn url(self, id: i64, slug: &str) -> String {
         format!("/{}/{id}-{slug}", self.segment())

@@ -73,6 +73,43 @@ impl HostName {
     }
 }
 
+/// Why a domain cannot be a region's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CustomDomainError {
+    #[error("not a valid domain name")]
+    Invalid,
+    #[error("an IP address is not a domain")]
+    IpLiteral,
+    #[error("a local name cannot be reached from the Internet")]
+    Local,
+    #[error("the platform's own domain and its subdomains are given by the platform")]
+    UnderPlatform,
+}
+
+/// A domain a region may add as its own: a public DNS name of at least two labels, not an IP,
+/// not `localhost` or a local name, and not the platform's domain or under it.
+pub fn custom_domain(input: &str, platform: &HostName) -> Result<HostName, CustomDomainError> {
+    let trimmed = input.trim().trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
+    if trimmed.contains(':') && !trimmed.starts_with('[') {
+        return Err(CustomDomainError::Invalid);
+    }
+    let host = HostName::parse(trimmed).map_err(|_| CustomDomainError::Invalid)?;
+    if host.is_ip() {
+        return Err(CustomDomainError::IpLiteral);
+    }
+    let name = host.as_str();
+    let local = ["localhost", "local", "internal", "lan", "home", "test", "invalid", "example", "onion"];
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if !name.contains('.') || local.contains(&last) {
+        return Err(CustomDomainError::Local);
+    }
+    let platform = platform.as_str();
+    if name == platform || name.ends_with(&format!(".{platform}")) {
+        return Err(CustomDomainError::UnderPlatform);
+    }
+    Ok(host)
+}
+
 /// Removes a `:port` suffix, checking that the port is a number.
 fn strip_port(input: &str) -> Result<&str, HostError> {
     let (host, port) = if input.starts_with('[') {
@@ -105,6 +142,22 @@ impl fmt::Display for HostName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_custom_domain_is_a_public_name_outside_the_platforms() {
+        let platform = HostName::parse("echosciences.fr").unwrap_or_else(|_| HostName(String::new()));
+        assert_eq!(custom_domain("Sciences-Normandie.FR", &platform).map(|h| h.0), Ok("sciences-normandie.fr".into()));
+        assert!(custom_domain("https://www.sciences-normandie.fr/", &platform).is_ok());
+        assert_eq!(custom_domain("192.0.2.1", &platform), Err(CustomDomainError::IpLiteral));
+        assert_eq!(custom_domain("[::1]", &platform), Err(CustomDomainError::IpLiteral));
+        assert_eq!(custom_domain("localhost", &platform), Err(CustomDomainError::Local));
+        assert_eq!(custom_domain("evil.localhost", &platform), Err(CustomDomainError::Local));
+        assert_eq!(custom_domain("intranet", &platform), Err(CustomDomainError::Local));
+        assert_eq!(custom_domain("echosciences.fr", &platform), Err(CustomDomainError::UnderPlatform));
+        assert_eq!(custom_domain("grenoble.echosciences.fr", &platform), Err(CustomDomainError::UnderPlatform));
+        assert_eq!(custom_domain("a b.fr", &platform), Err(CustomDomainError::Invalid));
+        assert_eq!(custom_domain("exemple.fr:8080", &platform), Err(CustomDomainError::Invalid));
+    }
     use proptest::prelude::*;
 
     fn ok(s: &str) -> String {

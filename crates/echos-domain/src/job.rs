@@ -13,10 +13,14 @@ pub enum JobKind {
     EraseMember,
     Published,
     LinkPreview,
+    /// One newsletter to one member.
+    MailNewsletter,
+    /// A domain's verification (DNS TXT or the file at `/.well-known/`).
+    VerifyDomain,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 11] = [
         JobKind::MailConfirm,
         JobKind::MailAlreadyRegistered,
         JobKind::MailReset,
@@ -26,6 +30,8 @@ impl JobKind {
         JobKind::EraseMember,
         JobKind::Published,
         JobKind::LinkPreview,
+        JobKind::MailNewsletter,
+        JobKind::VerifyDomain,
     ];
 
     /// The value stored in `platform.jobs.kind`.
@@ -40,6 +46,8 @@ impl JobKind {
             Self::EraseMember => "member.erase",
             Self::Published => "contribution.published",
             Self::LinkPreview => "link.preview",
+            Self::MailNewsletter => "mail.newsletter",
+            Self::VerifyDomain => "domain.verify",
         }
     }
 

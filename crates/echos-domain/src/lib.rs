@@ -7,8 +7,9 @@ pub mod host;
 pub mod job;
 pub mod locale;
 pub mod member;
+pub mod region;
 pub mod slug;
 
-pub use host::{HostError, HostName};
+pub use host::{CustomDomainError, HostError, HostName};
 pub use locale::Locale;
 pub use slug::{Slug, SlugError};

@@ -104,7 +104,10 @@ pub(crate) async fn resolve(url: &Url, policy: &Policy) -> Result<Vec<SocketAddr
     let addrs: Vec<SocketAddr> = match url.host().ok_or(Refused::BadUrl)? {
         Host::Ipv4(ip) => vec![SocketAddr::new(ip.into(), port)],
         Host::Ipv6(ip) => vec![SocketAddr::new(ip.into(), port)],
-        Host::Domain(name) => tokio::net::lookup_host((name, port)).await.map_err(|_| Refused::Resolve)?.collect(),
+        Host::Domain(name) => match policy.resolve.iter().find(|(n, _)| n == name) {
+            Some((_, ip)) => vec![SocketAddr::new(*ip, port)],
+            None => tokio::net::lookup_host((name, port)).await.map_err(|_| Refused::Resolve)?.collect(),
+        },
     };
     all_permitted(addrs, policy)
 }

@@ -37,15 +37,22 @@ pub(crate) struct Page {
 }
 
 /// GETs `url` from the first of `addrs` that accepts a connection.
-pub(crate) async fn get(url: &Url, addrs: &[SocketAddr], policy: &Policy) -> Result<Outcome, Refused> {
+/// What a fetch accepts: an HTML page (previews) or plain text (a verification token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    Html,
+    Text,
+}
+
+pub(crate) async fn get(url: &Url, addrs: &[SocketAddr], policy: &Policy, expect: Expect) -> Result<Outcome, Refused> {
     let tcp = connect(addrs, policy).await?;
     if url.scheme() == "https" {
         let tls = tokio::time::timeout(policy.connect_timeout, tls_handshake(tcp, url))
             .await
             .map_err(|_| Refused::Timeout)??;
-        exchange(tls, url, policy).await
+        exchange(tls, url, policy, expect).await
     } else {
-        exchange(tcp, url, policy).await
+        exchange(tcp, url, policy, expect).await
     }
 }
 
@@ -88,7 +95,7 @@ fn server_name(url: &Url) -> Result<ServerName<'static>, Refused> {
 
 /// Sends the request and reads the response while driving the connection in this same task, so
 /// that returning drops the socket.
-async fn exchange<I>(io: I, url: &Url, policy: &Policy) -> Result<Outcome, Refused>
+async fn exchange<I>(io: I, url: &Url, policy: &Policy, expect: Expect) -> Result<Outcome, Refused>
 where
     I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
@@ -97,7 +104,7 @@ where
     let request = request(url, policy)?;
     let mut work = std::pin::pin!(async move {
         let response = sender.send_request(request).await.map_err(connection)?;
-        classify(response, url, policy.max_bytes).await
+        classify(response, url, policy.max_bytes, expect).await
     });
     tokio::select! {
         outcome = &mut work => outcome,
@@ -115,7 +122,12 @@ fn request(url: &Url, policy: &Policy) -> Result<Request<Empty<Bytes>>, Refused>
         .map_err(connection)
 }
 
-async fn classify(response: Response<Incoming>, url: &Url, max_bytes: usize) -> Result<Outcome, Refused> {
+async fn classify(
+    response: Response<Incoming>,
+    url: &Url,
+    max_bytes: usize,
+    expect: Expect,
+) -> Result<Outcome, Refused> {
     let status = response.status();
     if is_redirect(status) {
         let location = response.headers().get(LOCATION).ok_or(Refused::Status(status.as_u16()))?;
@@ -125,7 +137,7 @@ async fn classify(response: Response<Incoming>, url: &Url, max_bytes: usize) -> 
     if !status.is_success() {
         return Err(Refused::Status(status.as_u16()));
     }
-    let charset = html_charset(response.headers())?;
+    let charset = html_charset(response.headers(), expect)?;
     let body = read_capped(response.into_body(), max_bytes).await?;
     Ok(Outcome::Page(Page { body, charset }))
 }
@@ -134,12 +146,16 @@ fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-/// Refuses anything but HTML; returns the declared charset, if known.
-fn html_charset(headers: &HeaderMap) -> Result<Option<&'static Encoding>, Refused> {
+/// Refuses anything but what is expected (HTML, or plain text); returns the declared charset.
+fn html_charset(headers: &HeaderMap, expect: Expect) -> Result<Option<&'static Encoding>, Refused> {
     let value = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).ok_or(Refused::NotHtml)?;
     let mut parts = value.split(';');
     let mime = parts.next().unwrap_or_default().trim();
-    if !mime.eq_ignore_ascii_case("text/html") && !mime.eq_ignore_ascii_case("application/xhtml+xml") {
+    let accepted = match expect {
+        Expect::Html => mime.eq_ignore_ascii_case("text/html") || mime.eq_ignore_ascii_case("application/xhtml+xml"),
+        Expect::Text => mime.eq_ignore_ascii_case("text/plain"),
+    };
+    if !accepted {
         return Err(Refused::NotHtml);
     }
     let charset = parts

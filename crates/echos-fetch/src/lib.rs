@@ -32,6 +32,8 @@ pub struct Policy {
     pub max_bytes: usize,
     pub max_redirects: u8,
     pub user_agent: String,
+    /// Names answered without asking DNS (like curl's `--resolve`): for tests and staging only.
+    pub resolve: Vec<(String, IpAddr)>,
 }
 
 impl Default for Policy {
@@ -43,6 +45,7 @@ impl Default for Policy {
             max_bytes: 512 * 1024,
             max_redirects: 3,
             user_agent: "EchosciencesBot/1.0 (link preview)".to_owned(),
+            resolve: Vec::new(),
         }
     }
 }
@@ -84,7 +87,7 @@ pub enum Refused {
     Timeout,
     #[error("the site answered with status {0}")]
     Status(u16),
-    #[error("the link is not an HTML page")]
+    #[error("the link is not an HTML page (or, for a text, not plain text)")]
     NotHtml,
     #[error("the connection failed: {0}")]
     Connection(String),
@@ -96,12 +99,26 @@ pub async fn preview(url: &str, policy: &Policy) -> Result<Preview, Refused> {
 }
 
 async fn fetch_and_extract(url: &str, policy: &Policy) -> Result<Preview, Refused> {
+    let (url, page) = fetch(url, policy, http::Expect::Html).await?;
+    Ok(extract::preview(url, &page.body, page.charset))
+}
+
+/// Fetches a short plain-text document (a domain's verification token) under `policy`: the same
+/// checks as a preview, `text/plain` only, at most `policy.max_bytes`.
+pub async fn text(url: &str, policy: &Policy) -> Result<String, Refused> {
+    let (_, page) = tokio::time::timeout(policy.total_timeout, fetch(url, policy, http::Expect::Text))
+        .await
+        .map_err(|_| Refused::Timeout)??;
+    String::from_utf8(page.body).map_err(|_| Refused::NotHtml)
+}
+
+async fn fetch(url: &str, policy: &Policy, expect: http::Expect) -> Result<(url::Url, http::Page), Refused> {
     let mut url = address::checked_url(url)?;
     for _hop in 0..=policy.max_redirects {
         let addrs = address::resolve(&url, policy).await?;
-        match http::get(&url, &addrs, policy).await? {
+        match http::get(&url, &addrs, policy, expect).await? {
             http::Outcome::Redirect(next) => url = address::check(next)?,
-            http::Outcome::Page(page) => return Ok(extract::preview(url, &page.body, page.charset)),
+            http::Outcome::Page(page) => return Ok((url, page)),
         }
     }
     Err(Refused::TooManyRedirects)

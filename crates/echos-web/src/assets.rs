@@ -15,6 +15,7 @@ const EMBEDDED: &[(&str, &str, &[u8])] = &[
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
     ("tags.js", "text/javascript; charset=utf-8", include_bytes!("../static/tags.js")),
     ("images.js", "text/javascript; charset=utf-8", include_bytes!("../static/images.js")),
+    ("admin.js", "text/javascript; charset=utf-8", include_bytes!("../static/admin.js")),
 ];
 
 pub fn routes() -> Router<AppState> {

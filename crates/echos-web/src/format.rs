@@ -63,6 +63,22 @@ pub fn long_date(d: time::Date, locale: Locale) -> String {
     }
 }
 
+/// `janv. 2026`, `Jan 2026`, `gen. 2026`: a month on a chart's axis.
+pub fn short_month(d: time::Date, locale: Locale) -> String {
+    const FR: [&str; 12] =
+        ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+    const EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const CA: [&str; 12] =
+        ["gen.", "febr.", "març", "abr.", "maig", "juny", "jul.", "ag.", "set.", "oct.", "nov.", "des."];
+    let i = usize::from(u8::from(d.month())) - 1;
+    let m = match locale {
+        Locale::Fr => FR[i],
+        Locale::En => EN[i],
+        Locale::Ca => CA[i],
+    };
+    format!("{m} {}", d.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

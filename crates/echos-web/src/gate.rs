@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::WebError;
-use crate::format::urlencode;
+use crate::format::urlencode_path;
 use crate::session::{CsrfToken, Viewer};
 use crate::site::Site;
 use crate::state::AppState;
@@ -70,11 +70,14 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let Region(tenant) = Region::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         match parts.extensions.get::<Viewer>() {
+            Some(Viewer { member: Some(member), .. }) if member.banned => Err(WebError::Forbidden.into_response()),
             Some(Viewer { account_id, member: Some(member), .. }) => {
                 Ok(Self { tenant, account_id: *account_id, member: member.clone() })
             }
             Some(_) => Err(Redirect::to("/rejoindre").into_response()),
-            None => Err(Redirect::to(&format!("/connexion?next={}", urlencode(&return_path(parts)))).into_response()),
+            None => {
+                Err(Redirect::to(&format!("/connexion?next={}", urlencode_path(&return_path(parts)))).into_response())
+            }
         }
     }
 }

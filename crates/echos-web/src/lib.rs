@@ -8,9 +8,12 @@
 rust_i18n::i18n!("locales", fallback = "fr");
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod contributions;
+pub mod csv;
 pub mod error;
 pub mod format;
 pub mod forms;

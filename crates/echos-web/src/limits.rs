@@ -93,56 +93,88 @@ impl Limiter {
 }
 
 /// Why a member may not write just now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hold {
     /// The region asks for a confirmed address first (`registration.requires_confirmation`).
     ConfirmFirst,
+    /// Suspended by the region's admins until this day.
+    Suspended(String),
+    /// A new account has published its allowance for this hour (`publishing.new_account_*`).
+    NewAccount(i64),
     /// Over the writing allowance: retry after this many seconds.
     TooMany(u64),
 }
 
 impl Hold {
-    pub fn status(self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
-            Self::ConfirmFirst => StatusCode::FORBIDDEN,
-            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::ConfirmFirst | Self::Suspended(_) => StatusCode::FORBIDDEN,
+            Self::NewAccount(_) | Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
-    pub fn message(self, locale: Locale) -> String {
+    pub fn message(&self, locale: Locale) -> String {
         match self {
             Self::ConfirmFirst => t(locale, "contributions.errors.confirm_first", &[]),
+            Self::Suspended(until) => t(locale, "contributions.errors.suspended", &[("date", until.clone())]),
+            Self::NewAccount(n) => t(locale, "contributions.errors.new_account", &[("n", n.to_string())]),
             Self::TooMany(_) => t(locale, "contributions.errors.rate_limited", &[]),
         }
     }
 
     /// The answer (a form re-shown, a JSON refusal…) with `Retry-After` when it is a 429.
-    pub fn answer(self, resp: Result<Response, WebError>) -> Result<Response, WebError> {
+    pub fn answer(&self, resp: Result<Response, WebError>) -> Result<Response, WebError> {
         match self {
-            Self::TooMany(wait) => too_many(resp, wait),
-            Self::ConfirmFirst => resp,
+            Self::TooMany(wait) => too_many(resp, *wait),
+            Self::NewAccount(_) => too_many(resp, 3600),
+            Self::ConfirmFirst | Self::Suspended(_) => resp,
         }
     }
 }
 
-/// Whether this member may write now: a confirmed address where the region asks for one, and —
-/// when `counted` gives the client's address — within the writing allowance (the attempt counts).
+/// What a member is about to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writing {
+    /// A new contribution: new accounts are held to their hourly allowance.
+    Contribution,
+    /// A comment, an image, an edit.
+    Other,
+}
+
+/// Whether this member may write now: not suspended, a confirmed address where the region asks
+/// for one, a new account within its hourly allowance of contributions, and — when `counted`
+/// gives the client's address — within the writing allowance (the attempt counts).
 pub async fn may_write(
     app: &AppState,
     me: &SignedIn,
+    writing: Writing,
     counted: Option<&ClientAddress>,
 ) -> Result<Option<Hold>, WebError> {
-    let required = app
+    if let Some(until) = me.member.suspended_until.filter(|_| me.member.is_suspended()) {
+        return Ok(Some(Hold::Suspended(crate::format::long_date(until.date(), me.tenant.default_locale))));
+    }
+    let member_id = me.member.id;
+    let joined = me.member.joined_at;
+    let (settings, published_last_hour) = app
         .db
         .with_tenant(&me.tenant, |tx| {
             Box::pin(async move {
-                let s = echos_core::settings::all(tx).await?;
-                Ok(s.get("registration.requires_confirmation").and_then(|v| v.as_bool()).unwrap_or(false))
+                let s = echos_core::settings::region(tx).await?;
+                let new = joined > time::OffsetDateTime::now_utc() - time::Duration::hours(s.new_account_hours);
+                let recent = if new && writing == Writing::Contribution {
+                    echos_core::contributions::created_since(tx, member_id, time::Duration::hours(1)).await?
+                } else {
+                    0
+                };
+                Ok((s, recent))
             })
         })
         .await?;
-    if required && !echos_core::accounts::is_confirmed(app.db.platform(), me.account_id).await? {
+    if settings.requires_confirmation && !echos_core::accounts::is_confirmed(app.db.platform(), me.account_id).await? {
         return Ok(Some(Hold::ConfirmFirst));
+    }
+    if published_last_hour >= settings.new_account_per_hour {
+        return Ok(Some(Hold::NewAccount(settings.new_account_per_hour)));
     }
     if let Some(address) = counted
         && let Err(wait) =

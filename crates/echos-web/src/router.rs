@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::error::{WebError, render_errors};
 use crate::routes::Routes;
 use crate::state::AppState;
-use crate::{account, assets, auth, contributions, members, pages, search, session, site};
+use crate::{account, admin, assets, auth, contributions, members, pages, search, session, site};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -30,6 +30,7 @@ pub fn site_routes() -> Routes {
         .merge(members::routes())
         .merge(contributions::routes())
         .merge(search::routes())
+        .merge(admin::routes())
 }
 
 /// Who may send a state-changing request (every one also needs a form from one of our pages).
@@ -43,6 +44,9 @@ pub enum Access {
     Member,
     /// A regional admin of this region.
     Admin,
+    /// Whoever holds the secret token in the address (one-click unsubscribe from a mail client:
+    /// no session, no form token, by design).
+    Token,
 }
 
 /// Every route that changes state, and who may use it. `{kind}` stands for each kind's segment
@@ -75,18 +79,40 @@ pub const WRITES: &[(&str, Access)] = &[
     ("/{kind}/{id}/supprimer", Access::Member),
     ("/{kind}/{id}/commentaires", Access::Member),
     ("/{kind}/{id}/jaime", Access::Member),
+    ("/{kind}/{id}/une", Access::Member),
+    ("/lettres/desinscription/{token}", Access::Token),
+    ("/admin/apparence", Access::Admin),
+    ("/admin/apparence/images", Access::Admin),
+    ("/admin/reglages", Access::Admin),
+    ("/admin/pages/{slug}", Access::Admin),
+    ("/admin/domaines", Access::Admin),
+    ("/admin/domaines/verifier", Access::Admin),
+    ("/admin/domaines/principal", Access::Admin),
+    ("/admin/domaines/retirer", Access::Admin),
+    ("/admin/accueil", Access::Admin),
+    ("/admin/membres/{id}/role", Access::Admin),
+    ("/admin/membres/{id}/sanction", Access::Admin),
+    ("/admin/lettres", Access::Admin),
+    ("/admin/lettres/{id}", Access::Admin),
+    ("/admin/lettres/{id}/essai", Access::Admin),
+    ("/admin/lettres/{id}/envoyer", Access::Admin),
 ];
 
 pub fn router(state: AppState) -> Router {
     let sites = site_routes()
         .into_router()
         .fallback(|| async { WebError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), count_views))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), site::resolve));
 
     Router::new()
         .merge(pages::probes())
+        // A domain waiting for verification is no region's yet: its token is served before any
+        // region is resolved. The TLS "ask" hook likewise.
+        .route(echos_core::admin::domains::WELL_KNOWN, axum::routing::get(admin::well_known_token))
+        .route("/.well-known/echosciences-tls", axum::routing::get(admin::tls_allowed))
         .merge(assets::routes())
         .merge(sites)
         .layer(middleware::from_fn(run_to_completion))
@@ -123,4 +149,29 @@ async fn run_to_completion(req: AxumRequest, next: Next) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A contribution's page says which one it shows, for "most read".
+#[derive(Debug, Clone, Copy)]
+pub struct Viewed(pub i64);
+
+/// Counts each page of a region that a visitor or member gets (a GET answered 200 with HTML),
+/// in memory: nothing about who asked is kept (`admin::views`).
+async fn count_views(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: AxumRequest,
+    next: Next,
+) -> Response {
+    let counted = req.method() == axum::http::Method::GET;
+    let site = req.extensions().get::<crate::site::Site>().cloned();
+    let resp = next.run(req).await;
+    if counted
+        && resp.status() == StatusCode::OK
+        && let Some(tenant) = site.as_ref().and_then(crate::site::Site::tenant)
+        && resp.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+    {
+        let day = time::OffsetDateTime::now_utc().date();
+        app.views.record(tenant, day, resp.extensions().get::<Viewed>().map(|v| v.0));
+    }
+    resp
 }

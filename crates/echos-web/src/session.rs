@@ -52,6 +52,9 @@ pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> 
     {
         match viewer(&app, &tenant, token.value()).await {
             Ok(Some(v)) => {
+                if let Some(m) = &v.member {
+                    note_visit(&app, &tenant, m.id).await;
+                }
                 req.extensions_mut().insert(v);
             }
             Ok(None) => {}
@@ -89,6 +92,18 @@ async fn viewer(
         })
         .await?;
     Ok(Some(Viewer { account_id, member, unread }))
+}
+
+/// Records that a member was here (`last_seen_at`), at most once an hour per member and process.
+async fn note_visit(app: &AppState, tenant: &std::sync::Arc<echos_core::Tenant>, member_id: i64) {
+    let key = (tenant.id, member_id);
+    if app.seen.contains_key(&key) {
+        return;
+    }
+    app.seen.insert(key, ());
+    if let Err(e) = app.db.with_tenant(tenant, |tx| Box::pin(echos_core::admin::members::seen(tx, member_id))).await {
+        tracing::warn!(error = ?e, "recording a visit failed");
+    }
 }
 
 /// A host-only cookie (no `Domain`), `HttpOnly`, `SameSite=Lax`, `Secure` over https.

@@ -9,8 +9,9 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use echos_core::tenants::FooterLink;
 use echos_core::{Tenant, TenantStatus};
 use echos_domain::colour::Rgb;
 use echos_domain::{HostError, HostName, Locale};
@@ -93,6 +94,14 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
     };
     if let Some(t) = site.tenant() {
         tracing::Span::current().record("tenant", t.slug.as_str());
+        // A region answers on its primary host: every other one sends readers there (forms
+        // posted to an old host still work).
+        let reading = req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD;
+        if reading && host.as_str() != t.primary_host {
+            let target =
+                crate::links::region_url(&app.config, t, req.uri().path_and_query().map_or("/", |p| p.as_str()));
+            return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]).into_response();
+        }
     }
     req.extensions_mut().insert(site);
     req.extensions_mut().insert(RequestHost(host));
@@ -117,6 +126,8 @@ pub struct Me {
     pub display_name: String,
     pub handle: String,
     pub unread: i64,
+    /// Shows the console's link.
+    pub is_admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,12 +136,16 @@ pub struct SiteView {
     pub name: String,
     pub tagline: String,
     pub logo_url: Option<String>,
+    pub favicon_url: Option<String>,
     pub home_url: &'static str,
     pub color_primary: String,
     pub color_accent: String,
     pub on_primary: String,
     pub on_accent: String,
     pub primary_ink: String,
+    /// The header's sections: each kind the region offers, `(segment, key)`.
+    pub nav: Vec<(&'static str, &'static str)>,
+    pub footer_links: Vec<FooterLink>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,39 +162,58 @@ pub const PLATFORM_ACCENT: &str = "#c2410c";
 impl SiteView {
     pub fn of(site: Option<&Site>, platform_name: &str) -> Self {
         match site.and_then(Site::tenant) {
-            Some(t) => {
-                Self::branded("region", &t.name, &t.tagline, t.logo_url.clone(), &t.color_primary, &t.color_accent)
-            }
-            None => Self::branded("platform", platform_name, "", None, PLATFORM_PRIMARY, PLATFORM_ACCENT),
+            Some(t) => Self::of_tenant(t),
+            None => Self::colours(
+                Self {
+                    kind: "platform",
+                    name: platform_name.to_owned(),
+                    tagline: String::new(),
+                    logo_url: None,
+                    favicon_url: None,
+                    home_url: "/",
+                    color_primary: String::new(),
+                    color_accent: String::new(),
+                    on_primary: String::new(),
+                    on_accent: String::new(),
+                    primary_ink: String::new(),
+                    nav: Vec::new(),
+                    footer_links: Vec::new(),
+                },
+                PLATFORM_PRIMARY,
+                PLATFORM_ACCENT,
+            ),
         }
     }
 
     pub fn of_tenant(t: &Tenant) -> Self {
-        Self::branded("region", &t.name, &t.tagline, t.logo_url.clone(), &t.color_primary, &t.color_accent)
+        let view = Self {
+            kind: "region",
+            name: t.name.clone(),
+            tagline: t.tagline.clone(),
+            logo_url: t.logo(),
+            favicon_url: t.favicon_key.as_ref().map(|k| format!("/media/{k}")),
+            home_url: "/",
+            color_primary: String::new(),
+            color_accent: String::new(),
+            on_primary: String::new(),
+            on_accent: String::new(),
+            primary_ink: String::new(),
+            nav: t.kinds.iter().map(|k| (k.segment(), k.nav_key())).collect(),
+            footer_links: t.footer_links.clone(),
+        };
+        Self::colours(view, &t.color_primary, &t.color_accent)
     }
 
-    fn branded(
-        kind: &'static str,
-        name: &str,
-        tagline: &str,
-        logo_url: Option<String>,
-        primary: &str,
-        accent: &str,
-    ) -> Self {
+    /// The brand colours, and the text colours derived to keep WCAG AA contrast.
+    fn colours(mut self, primary: &str, accent: &str) -> Self {
         let p = Rgb::parse(primary).unwrap_or(Rgb(0x1b, 0x49, 0x65));
         let a = Rgb::parse(accent).unwrap_or(Rgb(0xc2, 0x41, 0x0c));
-        Self {
-            kind,
-            name: name.to_owned(),
-            tagline: tagline.to_owned(),
-            logo_url,
-            home_url: "/",
-            color_primary: p.hex(),
-            color_accent: a.hex(),
-            on_primary: p.text_on().hex(),
-            on_accent: a.text_on().hex(),
-            primary_ink: p.ink_on_white().hex(),
-        }
+        self.color_primary = p.hex();
+        self.color_accent = a.hex();
+        self.on_primary = p.text_on().hex();
+        self.on_accent = a.text_on().hex();
+        self.primary_ink = p.ink_on_white().hex();
+        self
     }
 }
 
@@ -196,7 +230,8 @@ impl Page {
     pub fn build(headers: &HeaderMap, path: &str, site: Option<&Site>) -> Self {
         let locale = locale_of(headers, site);
         let back = crate::format::urlencode_path(path);
-        let locales = Locale::ALL
+        let offered = site.and_then(Site::tenant).map_or(&Locale::ALL[..], |t| &t.locales[..]);
+        let locales = offered
             .iter()
             .map(|l| LocaleLink {
                 code: l.code(),
@@ -225,7 +260,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
         if let Some(v) = parts.extensions.get::<Viewer>()
             && let Some(m) = v.member.as_ref()
         {
-            page.me = Some(Me { display_name: m.display_name.clone(), handle: m.handle.clone(), unread: v.unread });
+            page.me = Some(Me {
+                display_name: m.display_name.clone(),
+                handle: m.handle.clone(),
+                unread: v.unread,
+                is_admin: m.role.is_admin(),
+            });
         }
         if let Some(t) = parts.extensions.get::<CsrfToken>() {
             page.csrf_token = t.0.clone();

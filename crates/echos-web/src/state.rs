@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use echos_core::MediaStore;
+use echos_core::admin::views::ViewCounter;
 use echos_core::directory::Directory;
 use echos_core::mail::Mailer;
 use echos_core::{Config, Db};
@@ -25,6 +26,11 @@ pub struct Inner {
     pub mailer: Mailer,
     pub limiter: Limiter,
     pub media: MediaStore,
+    /// Page views not yet written (flushed every few seconds by `serve`).
+    pub views: ViewCounter,
+    /// Members whose visit was recorded within the hour, so `last_seen_at` costs a write an
+    /// hour, not one per page.
+    pub seen: moka::sync::Cache<(uuid::Uuid, i64), ()>,
 }
 
 impl AppState {
@@ -47,6 +53,8 @@ impl AppState {
             mailer,
             limiter,
             media,
+            views: ViewCounter::default(),
+            seen: moka::sync::Cache::builder().max_capacity(200_000).time_to_live(Duration::from_secs(3600)).build(),
         })))
     }
 }

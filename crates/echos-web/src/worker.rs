@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use echos_core::accounts::{self, AccountJob, EmailChangeJob};
+use echos_core::admin::domains;
+use echos_core::admin::newsletters::{self, Newsletter, NewsletterMailJob};
 use echos_core::contributions::{self, ContributionJob};
 use echos_core::follows;
 use echos_core::jobs::{self, Job};
@@ -14,6 +16,7 @@ use echos_core::{CoreError, Tenant, tenants};
 use echos_domain::job::JobKind;
 use serde::Serialize;
 
+use crate::admin::VerifyJob;
 use crate::i18n::t;
 use crate::links::region_url;
 use crate::site::SiteView;
@@ -128,6 +131,15 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let ContributionJob { contribution_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             link_preview(app, &tenant, contribution_id).await
         }
+        JobKind::MailNewsletter => {
+            let NewsletterMailJob { newsletter_id, member_id } =
+                serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            newsletter(app, mailer, &tenant, newsletter_id, member_id).await
+        }
+        JobKind::VerifyDomain => {
+            let VerifyJob { host } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            verify_domain(app, &tenant, &host).await
+        }
     }
 }
 
@@ -144,6 +156,7 @@ async fn link_preview(app: &AppState, tenant: &Tenant, id: i64) -> Result<(), Co
             connect_timeout: Duration::from_millis(cfg.preview_connect_timeout_ms),
             total_timeout: Duration::from_millis(cfg.preview_total_timeout_ms),
             max_bytes: cfg.preview_max_bytes,
+            resolve: resolve_overrides(&cfg.resolve),
             ..echos_fetch::Policy::default()
         };
         match echos_fetch::preview(&url, &policy).await {
@@ -165,6 +178,115 @@ async fn link_preview(app: &AppState, tenant: &Tenant, id: i64) -> Result<(), Co
     let mut tx = echos_core::TenantTx::begin(&app.db, tenant).await?;
     contributions::set_preview(&mut tx, id, &url, fetched.as_ref()).await?;
     tx.commit().await
+}
+
+/// One newsletter to one member, if they still want newsletters; counted as delivered.
+async fn newsletter(
+    app: &AppState,
+    mailer: &Mailer,
+    tenant: &Tenant,
+    id: i64,
+    member_id: i64,
+) -> Result<(), CoreError> {
+    let found = app
+        .db
+        .with_tenant(tenant, |tx| {
+            Box::pin(async move {
+                let Some(n) = newsletters::get(tx, id).await? else { return Ok(None) };
+                Ok(newsletters::recipient(tx, member_id).await?.map(|r| (n, r)))
+            })
+        })
+        .await?;
+    let Some((n, (name, account_id, token))) = found else { return Ok(()) };
+    let Some(to) = accounts::email_of(app.db.platform(), account_id).await? else { return Ok(()) };
+    let unsubscribe = region_url(&app.config, tenant, &format!("/lettres/desinscription/{token}"));
+    mailer.send(&newsletter_mail(app, tenant, &n, &to, &name, Some(&unsubscribe))?).await?;
+    let mut tx = echos_core::TenantTx::begin(&app.db, tenant).await?;
+    newsletters::count_delivery(&mut tx, id, true).await?;
+    tx.commit().await
+}
+
+/// A newsletter as a member receives it (or its test copy, without an unsubscribe link).
+pub fn newsletter_mail(
+    app: &AppState,
+    tenant: &Tenant,
+    n: &Newsletter,
+    to: &str,
+    name: &str,
+    unsubscribe: Option<&str>,
+) -> Result<Outgoing, CoreError> {
+    #[derive(Serialize)]
+    struct Ctx<'a> {
+        site: SiteView,
+        locale: &'static str,
+        name: &'a str,
+        subject: &'a str,
+        body_html: &'a str,
+        body_md: &'a str,
+        unsubscribe: Option<&'a str>,
+    }
+    let ctx = Ctx {
+        site: SiteView::of_tenant(tenant),
+        locale: tenant.default_locale.code(),
+        name,
+        subject: &n.subject,
+        body_html: &n.body_html,
+        body_md: &n.body_md,
+        unsubscribe,
+    };
+    let render = |ext: &str| {
+        app.templates
+            .render(&format!("mail/newsletter.{ext}"), &ctx)
+            .map_err(|e| CoreError::Unexpected(anyhow::Error::from(e).context("rendering a newsletter")))
+    };
+    Ok(Outgoing {
+        to: to.to_owned(),
+        from_name: tenant.name.clone(),
+        subject: n.subject.clone(),
+        html: render("html")?,
+        text: render("txt")?,
+        unsubscribe: unsubscribe.map(str::to_owned),
+    })
+}
+
+/// Looks for a pending domain's token at `http://<domain>/.well-known/echosciences-domain`
+/// (fetched with the same outbound safety as link previews): the domain must already point at
+/// the platform. Records the outcome either way; a miss is not retried (the admin asks again once
+/// their DNS is set).
+async fn verify_domain(app: &AppState, tenant: &Tenant, host: &str) -> Result<(), CoreError> {
+    let (name, token) = match domains::unverified(app.db.platform(), tenant.id, host).await {
+        Ok(found) => found,
+        Err(CoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let cfg = &app.config.links;
+    let policy = echos_fetch::Policy {
+        allow: cfg.preview_allow.clone(),
+        connect_timeout: Duration::from_millis(cfg.preview_connect_timeout_ms),
+        total_timeout: Duration::from_millis(cfg.preview_total_timeout_ms),
+        max_bytes: 4096,
+        resolve: resolve_overrides(&cfg.resolve),
+        ..echos_fetch::Policy::default()
+    };
+    let port = app.config.domains.http_check_port.map(|p| format!(":{p}")).unwrap_or_default();
+    let url = format!("http://{}{port}{}", name.as_str(), domains::WELL_KNOWN);
+    let outcome = match echos_fetch::text(&url, &policy).await {
+        Ok(body) if body.trim() == token => Ok(()),
+        Ok(_) => Err("the file answered with another token".to_owned()),
+        Err(e) => Err(format!("the file could not be read: {e}")),
+    };
+    domains::record_check(app.db.platform(), tenant.id, host, outcome).await?;
+    app.directory.invalidate_all();
+    Ok(())
+}
+
+/// `links.resolve`: `name=address` pairs (the malformed ones are ignored).
+fn resolve_overrides(pairs: &[String]) -> Vec<(String, std::net::IpAddr)> {
+    pairs
+        .iter()
+        .filter_map(|p| p.split_once('='))
+        .filter_map(|(n, a)| Some((n.trim().to_lowercase(), a.trim().parse().ok()?)))
+        .collect()
 }
 
 /// The language of a message to this account: its own choice, else the region's.
@@ -219,5 +341,6 @@ fn render_mail(
         subject: t(locale, &format!("mail.{template}.subject"), &[("site", tenant.name.clone())]),
         html: render("html")?,
         text: render("txt")?,
+        unsubscribe: None,
     })
 }

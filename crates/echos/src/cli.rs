@@ -10,6 +10,7 @@ use echos_core::definitions::{self, Outcome};
 use echos_core::migrate::{self, Options};
 use echos_core::provision::{self, Branding, NewTenant};
 use echos_core::{Config, CoreError, Db, TenantStatus, tenants};
+use echos_domain::member::Email;
 use echos_domain::{HostName, Locale, Slug};
 
 #[derive(Parser)]
@@ -69,6 +70,8 @@ enum TenantCommand {
     Show { slug: String },
     /// Close a region's site (it answers 503) without deleting anything.
     Suspend { slug: String },
+    /// Make a member of the region (by their e-mail) its regional admin.
+    Admin { slug: String, email: String },
     /// Reopen a suspended region.
     Resume { slug: String },
     /// Rebuild a region's search index (after a release that changes what is indexed).
@@ -152,12 +155,18 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
                         println!("{}: {n} demo contribution(s) published", t.slug);
                     }
                 }
+                let admin = Email::parse(&format!("admin@{}", t.primary_host))
+                    .ok_or_else(|| anyhow::anyhow!("no admin address for {}", t.primary_host))?;
+                echos_core::seed::demo_admin(&db, &t, &admin, DEMO_PASSWORD).await.map_err(sentence)?;
             }
             let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
             println!("\nThe demo is ready:");
             println!("  platform  http://{domain}{port}/");
             for t in tenants::list(db.platform(), None).await.map_err(sentence)? {
-                println!("  {:<9} http://{}{port}/", t.slug, t.primary_host);
+                println!(
+                    "  {:<9} http://{}{port}/   console: admin@{} / {DEMO_PASSWORD}",
+                    t.slug, t.primary_host, t.primary_host
+                );
             }
             println!("Stop with Ctrl-C.\n");
             crate::serve::serve(db, config, &bind).await?;
@@ -165,6 +174,9 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The demo admins' password (`admin@<region host>`): a laptop demo, never a deployment.
+const DEMO_PASSWORD: &str = "echosciences-demo";
 
 async fn migrate_all(db: &Db, config: &Config) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -252,11 +264,23 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
                 t.tagline,
                 t.color_primary,
                 t.color_accent,
-                t.map_lat,
-                t.map_lng,
-                t.map_zoom,
+                t.map.lat,
+                t.map.lng,
+                t.map.zoom,
                 hosts.join(", ")
             );
+        }
+        TenantCommand::Admin { slug: s, email } => {
+            let tenant = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            let email = Email::parse(&email).ok_or_else(|| anyhow::anyhow!("“{email}” is not an e-mail address"))?;
+            let mut tx = echos_core::TenantTx::begin(db, &tenant).await.map_err(sentence)?;
+            let promoted =
+                echos_core::admin::members::make_admin_by_email(&mut tx, email.as_str()).await.map_err(sentence)?;
+            tx.commit().await.map_err(sentence)?;
+            match promoted {
+                Some(handle) => println!("{handle} ({email}) is now an admin of {s}"),
+                None => anyhow::bail!("{email} is not a member of {s}: they must sign up (or join) there first"),
+            }
         }
         TenantCommand::Suspend { slug: s } => {
             tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Suspended).await.map_err(sentence)?;

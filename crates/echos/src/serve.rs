@@ -29,6 +29,20 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     });
     let worker =
         state.config.accounts.worker_in_serve.then(|| tokio::spawn(echos_web::worker::run_forever(state.clone())));
+    // Page views are counted in memory and added to each region's figures every few seconds.
+    let views = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.views.flush(&state.db).await {
+                    tracing::warn!(error = ?e, "writing page views failed; they are kept for the next try");
+                }
+            }
+        }
+    });
+    let counter = state.clone();
     let app = echos_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %bind, "serving");
@@ -37,6 +51,10 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         .await
         .context("serving HTTP")?;
     tracing::info!("stopped; requests in flight have finished");
+    views.abort();
+    if let Err(e) = counter.views.flush(&counter.db).await {
+        tracing::warn!(error = ?e, "writing the last page views failed");
+    }
     listener_task.abort();
     if let Some(w) = worker {
         w.abort();

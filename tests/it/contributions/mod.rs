@@ -35,7 +35,6 @@ const PREVIEW_PENDING: &str = "L’aperçu de la page est en cours de préparati
 const NO_PREVIEW: &str = "Pas d’aperçu pour cette page.";
 const CONFIRM_FIRST: &str = "Ce réseau demande de confirmer votre adresse e-mail avant de publier";
 
-
 use echos_tests::Member;
 
 /// A new member of `t`, signed in.
@@ -185,4 +184,3 @@ fn og_page(title: &str, description: &str) -> String {
          </head><body><p>Bonjour</p></body></html>"
     )
 }
-

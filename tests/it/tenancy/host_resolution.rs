@@ -58,6 +58,14 @@ async fn unicode_and_punycode_spellings_reach_the_same_region() {
     let t = provision::create(&app.db, &app.platform_domain(), new).await.unwrap();
     let _guard = scopeguard(&app, slug);
     let puny = HostName::parse(&unicode).unwrap();
+    // The international name is the region's primary host (every other one redirects to it).
+    sqlx::query("UPDATE platform.tenant_domains SET is_primary = (host = $2) WHERE tenant_id = $1")
+        .bind(t.id)
+        .bind(puny.as_str())
+        .execute(app.db.platform())
+        .await
+        .unwrap();
+    app.state.directory.invalidate_all();
     assert!(puny.as_str().starts_with("xn--"));
     let by_puny = app.get(puny.as_str(), "/").await;
     assert_eq!(by_puny.status, StatusCode::OK);

@@ -92,12 +92,17 @@ pub(super) async fn sign_in(
         form.error = Some(t(page.locale, "auth.errors.credentials", &[]));
         return render_form(&app, "auth/sign_in.html", StatusCode::UNAUTHORIZED, &page, &form, Next { next: &next });
     };
+    let member = app.db.with_tenant(&tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
+    // Excluded from this region by its admins: no session here.
+    if member.as_ref().is_some_and(|m| m.banned) {
+        form.error = Some(t(page.locale, "auth.errors.banned", &[]));
+        return render_form(&app, "auth/sign_in.html", StatusCode::FORBIDDEN, &page, &form, Next { next: &next });
+    }
     // A new session at every sign-in; the one this browser had ends.
     if let Some(old) = jar.get(SESSION_COOKIE) {
         sessions::close(app.db.platform(), old.value()).await?;
     }
     let token = sessions::open(app.db.platform(), account_id, tenant.id, app.config.accounts.session_days).await?;
-    let member = app.db.with_tenant(&tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
     // The account's chosen language follows it to every region.
     let jar = match accounts::locale(app.db.platform(), account_id).await? {
         Some(l) => {

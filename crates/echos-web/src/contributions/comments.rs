@@ -13,7 +13,7 @@ use crate::error::WebError;
 use crate::forms::{Empty, FormState};
 use crate::gate::{CsrfForm, SignedIn};
 use crate::i18n::t;
-use crate::limits::may_write;
+use crate::limits::{Writing, may_write};
 use crate::session::ClientAddress;
 use crate::site::Page;
 use crate::state::AppState;
@@ -42,7 +42,7 @@ pub(super) async fn add_comment(
         .ok_or(WebError::NotFound)?;
     let mut form = FormState::default().value("body", &f.body).value("parent_id", &f.parent_id);
     let member = Some(&me.member);
-    if let Some(hold) = may_write(&app, &me, Some(&address)).await? {
+    if let Some(hold) = may_write(&app, &me, Writing::Other, Some(&address)).await? {
         form.error = Some(hold.message(page.locale));
         return hold.answer(render_show(&app, tenant, &page, member, item, &form, hold.status()).await);
     }

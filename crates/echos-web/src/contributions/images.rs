@@ -12,7 +12,7 @@ use crate::error::WebError;
 use crate::forms::Empty;
 use crate::gate::{CsrfMultipart, CsrfRefused, SignedIn};
 use crate::i18n::t;
-use crate::limits::may_write;
+use crate::limits::{Writing, may_write};
 use crate::session::ClientAddress;
 use crate::site::Page;
 use crate::state::AppState;
@@ -55,12 +55,9 @@ pub(super) async fn upload_image(
     let Ok(CsrfMultipart { mut files, .. }) = form else {
         return Ok(refuse(StatusCode::FORBIDDEN, "auth.errors.csrf"));
     };
-    if let Some(hold) = may_write(&app, &me, Some(&address)).await? {
-        let key = match hold {
-            crate::limits::Hold::ConfirmFirst => "contributions.errors.confirm_first",
-            crate::limits::Hold::TooMany(_) => "contributions.errors.rate_limited",
-        };
-        return hold.answer(Ok(refuse(hold.status(), key)));
+    if let Some(hold) = may_write(&app, &me, Writing::Other, Some(&address)).await? {
+        let answer = (hold.status(), Json(serde_json::json!({ "error": hold.message(page.locale) }))).into_response();
+        return hold.answer(Ok(answer));
     }
     let bytes = match files.take("image") {
         Some(Upload::Bytes(bytes)) => bytes,

@@ -8,6 +8,7 @@
 //! `comments`, `likes`, `images` (pictures in the text), `feeds`; `view` is how pages show one.
 
 mod comments;
+mod feature;
 mod feeds;
 mod form;
 mod images;
@@ -58,8 +59,20 @@ pub fn routes() -> Routes {
                 .route(&format!("/{s}/{{id}}/supprimer"), get(write::delete_form).post(write::delete))
                 .route(&format!("/{s}/{{id}}/commentaires"), post(comments::add_comment))
                 .route(&format!("/{s}/{{id}}/jaime"), post(likes::toggle_like))
-                .map(|r| r.layer(Extension(kind))),
+                .route(&format!("/{s}/{{id}}/une"), post(feature::toggle_featured))
+                .map(|r| {
+                    r.layer(axum::middleware::from_fn(move |req, next| offered(kind, req, next))).layer(Extension(kind))
+                }),
         );
     }
     routes.map(|r| r.layer(DefaultBodyLimit::max(256 * 1024)))
+}
+
+/// A kind the region does not offer has no pages there (404).
+async fn offered(kind: Kind, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match req.extensions().get::<crate::site::Site>().and_then(crate::site::Site::tenant) {
+        Some(t) if !t.offers(kind) => crate::error::WebError::NotFound.into_response(),
+        _ => next.run(req).await,
+    }
 }

@@ -205,7 +205,9 @@ pub(super) async fn render_show(
             .map(|(_, handle, display_name)| CoauthorView { handle, display_name })
             .collect(),
     };
-    Ok((status, Html(app.templates.render("contributions/show.html", ctx)?)).into_response())
+    let mut resp = (status, Html(app.templates.render("contributions/show.html", ctx)?)).into_response();
+    resp.extensions_mut().insert(crate::router::Viewed(id));
+    Ok(resp)
 }
 
 /// schema.org: `Article` (articles, links, dossiers, announcements), `DiscussionForumPosting`

@@ -35,6 +35,9 @@ pub struct ContributionView {
     pub closed: bool,
     pub comment_count: i64,
     pub like_count: i64,
+    pub featured: bool,
+    /// The viewer is an editor or an admin: the "À la une" button.
+    pub can_feature: bool,
 }
 
 #[derive(Serialize)]
@@ -106,6 +109,9 @@ impl ContributionView {
             closed,
             comment_count: c.comment_count,
             like_count: c.like_count,
+            featured: c.featured,
+            can_feature: c.status == echos_domain::contribution::Status::Published
+                && me.is_some_and(|m| m.role.edits_any()),
         }
     }
 }

@@ -16,7 +16,7 @@ use super::form::{ContributionForm, FormTarget, complete_draft, discard_cover, r
 use crate::error::WebError;
 use crate::forms::{Empty, FormState};
 use crate::gate::{CsrfForm, CsrfMultipart, SignedIn};
-use crate::limits::may_write;
+use crate::limits::{Writing, may_write};
 use crate::session::ClientAddress;
 use crate::site::Page;
 use crate::state::AppState;
@@ -55,7 +55,7 @@ pub(super) async fn create(
     let tenant = me.tenant.clone();
     let target = FormTarget::new(&app, &me, kind).await?;
     let mut form = f.keep();
-    if let Some(hold) = may_write(&app, &me, Some(&address)).await? {
+    if let Some(hold) = may_write(&app, &me, Writing::Contribution, Some(&address)).await? {
         form.error = Some(hold.message(page.locale));
         return hold.answer(target.render(&app, hold.status(), &page, &form));
     }
@@ -168,7 +168,7 @@ pub(super) async fn update(
     let current = editable(&app, &me, kind, id).await?.item;
     let target = FormTarget::edit(kind, id, current.cover_key.clone());
     let mut form = f.keep();
-    if let Some(hold) = may_write(&app, &me, None).await? {
+    if let Some(hold) = may_write(&app, &me, Writing::Other, None).await? {
         form.error = Some(hold.message(page.locale));
         return hold.answer(target.render(&app, hold.status(), &page, &form));
     }

@@ -12,8 +12,10 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use echos_core::{TenantStatus, settings, tenants};
 use echos_domain::Locale;
 use echos_domain::colour::Rgb;
+use echos_domain::contribution::Kind;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::home::{Banner, Composition};
 use crate::contributions::ContributionView;
 use crate::error::WebError;
 use crate::gate::is_local_path;
@@ -23,7 +25,14 @@ use crate::site::{Page, Site};
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
-    Routes::new().route("/", get(home)).route("/langue/{code}", get(set_language))
+    let mut routes = Routes::new()
+        .route("/", get(home))
+        .route("/langue/{code}", get(set_language))
+        .route("/lettres/desinscription/{token}", get(crate::admin::unsubscribe_form).post(crate::admin::unsubscribe));
+    for slug in echos_core::admin::pages::SLUGS {
+        routes = routes.route(&format!("/{slug}"), get(crate::admin::legal_page));
+    }
+    routes
 }
 
 /// `/healthz` and `/readyz` answer on every host, before any region is resolved.
@@ -41,25 +50,51 @@ async fn home(
         Site::Platform => platform_home(&app, &headers, page).await,
         Site::Region(tenant) => {
             // One transaction for everything the page reads.
-            let (settings, latest) = app
+            let (settings, latest, featured) = app
                 .db
                 .with_tenant(&tenant, |tx| {
                     Box::pin(async move {
                         let settings = settings::all(tx).await?;
                         let latest = echos_core::contributions::latest_of_each_kind(tx, 4).await?;
-                        Ok((settings, latest))
+                        let featured = echos_core::contributions::featured(tx, 4).await?;
+                        Ok((settings, latest, featured))
                     })
                 })
                 .await?;
-            let welcome = settings.get("home.welcome").and_then(|v| v.as_str()).map(str::to_owned);
+            let composition = Composition::from_settings(&settings, &tenant);
             let mut latest_by_kind: BTreeMap<&'static str, Vec<ContributionView>> = BTreeMap::new();
-            for c in latest {
+            for c in latest.into_iter().filter(|c| tenant.offers(c.kind)) {
                 latest_by_kind.entry(c.kind.code()).or_default().push(ContributionView::of(c, &page, None));
             }
+            let mut featured = Some(featured);
+            let sections = composition
+                .sections
+                .iter()
+                .filter_map(|code| match code.as_str() {
+                    "featured" => Some(HomeSection {
+                        code: "featured",
+                        segment: None,
+                        items: featured.take()?.into_iter().map(|c| ContributionView::of(c, &page, None)).collect(),
+                    }),
+                    code => {
+                        let kind = Kind::from_code(code).filter(|k| tenant.offers(*k))?;
+                        Some(HomeSection {
+                            code: kind.code(),
+                            segment: Some(kind.segment()),
+                            items: latest_by_kind.remove(kind.code()).unwrap_or_default(),
+                        })
+                    }
+                })
+                .collect();
+            let today = time::OffsetDateTime::now_utc().date();
+            let banner = composition.banner.filter(|b| b.ends_on.is_none_or(|d| d >= today));
+            let welcome = Some(composition.welcome).filter(|w| !w.is_empty());
             let ctx = RegionHome {
                 page: &page,
                 region: RegionView { name: &tenant.name, tagline: &tenant.tagline, slug: &tenant.slug, welcome },
-                latest: latest_by_kind,
+                sections,
+                banner,
+                cover_url: tenant.cover_key.as_ref().map(|k| format!("/media/{k}")),
             };
             Ok(Html(app.templates.render("region/home.html", ctx)?).into_response())
         }
@@ -71,8 +106,19 @@ struct RegionHome<'a> {
     #[serde(flatten)]
     page: &'a Page,
     region: RegionView<'a>,
-    /// The latest of each kind, by kind code (`article`, `link`, …).
-    latest: BTreeMap<&'static str, Vec<ContributionView>>,
+    /// The sections the region chose, in its order.
+    sections: Vec<HomeSection>,
+    banner: Option<Banner>,
+    cover_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HomeSection {
+    /// `featured`, or a kind's code.
+    code: &'static str,
+    /// The kind's list, for "all of them".
+    segment: Option<&'static str>,
+    items: Vec<ContributionView>,
 }
 
 #[derive(Serialize)]

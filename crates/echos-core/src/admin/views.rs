@@ -1,0 +1,103 @@
+//! Page views, counted privately: in memory, per region and day (and per contribution for "most
+//! read"), then added to the region's tables in one transaction every few seconds — never a
+//! write per view, and nothing about the visitor (no address, no cookie, no identifier).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use time::Date;
+use uuid::Uuid;
+
+use crate::db::{Db, TenantTx};
+use crate::error::{Context, CoreError};
+use crate::tenants::Tenant;
+
+#[derive(Default)]
+struct Pending {
+    tenant: Option<Arc<Tenant>>,
+    days: HashMap<Date, i64>,
+    contributions: HashMap<i64, i64>,
+}
+
+/// The counts not yet written. One per process; cheap to clone.
+#[derive(Clone, Default)]
+pub struct ViewCounter {
+    pending: Arc<Mutex<HashMap<Uuid, Pending>>>,
+}
+
+impl ViewCounter {
+    /// Counts one page view of the region (of a contribution's page, when `contribution` is
+    /// given) on `day` (the region's date).
+    pub fn record(&self, tenant: &Arc<Tenant>, day: Date, contribution: Option<i64>) {
+        let Ok(mut pending) = self.pending.lock() else { return };
+        let p = pending.entry(tenant.id).or_default();
+        p.tenant.get_or_insert_with(|| tenant.clone());
+        *p.days.entry(day).or_default() += 1;
+        if let Some(id) = contribution {
+            *p.contributions.entry(id).or_default() += 1;
+        }
+    }
+
+    /// Writes what was counted, a transaction per region; returns how many views were written.
+    /// What fails to be written is put back for the next flush.
+    pub async fn flush(&self, db: &Db) -> Result<i64, CoreError> {
+        let taken: Vec<Pending> = match self.pending.lock() {
+            Ok(mut pending) => pending.drain().map(|(_, p)| p).collect(),
+            Err(_) => return Ok(0),
+        };
+        let mut written = 0;
+        let mut first_error = None;
+        for p in taken {
+            let Some(tenant) = p.tenant.clone() else { continue };
+            match write(db, &tenant, &p).await {
+                Ok(n) => written += n,
+                Err(e) => {
+                    self.put_back(p);
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
+    }
+
+    fn put_back(&self, p: Pending) {
+        let (Some(tenant), Ok(mut pending)) = (p.tenant.clone(), self.pending.lock()) else { return };
+        let slot = pending.entry(tenant.id).or_default();
+        slot.tenant.get_or_insert(tenant);
+        for (d, n) in p.days {
+            *slot.days.entry(d).or_default() += n;
+        }
+        for (c, n) in p.contributions {
+            *slot.contributions.entry(c).or_default() += n;
+        }
+    }
+}
+
+async fn write(db: &Db, tenant: &Tenant, p: &Pending) -> Result<i64, CoreError> {
+    let (days, counts): (Vec<Date>, Vec<i64>) = p.days.iter().map(|(d, n)| (*d, *n)).unzip();
+    let (ids, views): (Vec<i64>, Vec<i64>) = p.contributions.iter().map(|(c, n)| (*c, *n)).unzip();
+    let mut tx = TenantTx::begin(db, tenant).await?;
+    sqlx::query!(
+        "INSERT INTO page_views (day, views) SELECT * FROM unnest($1::date[], $2::bigint[])
+         ON CONFLICT (day) DO UPDATE SET views = page_views.views + EXCLUDED.views",
+        &days,
+        &counts
+    )
+    .execute(&mut *tx)
+    .await
+    .context("adding page views")?;
+    sqlx::query!(
+        "UPDATE contributions c SET view_count = c.view_count + v.n
+           FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n) WHERE c.id = v.id",
+        &ids,
+        &views
+    )
+    .execute(&mut *tx)
+    .await
+    .context("adding contribution views")?;
+    tx.commit().await?;
+    Ok(counts.iter().sum())
+}

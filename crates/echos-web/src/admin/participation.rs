@@ -1,0 +1,285 @@
+//! Participation figures (`/admin/participation`): members joining (people and structures),
+//! contributions by kind, comments and likes, active members — by month —, page views by day,
+//! the most read and most liked. A period picker; each chart drawn on the server with its numbers
+//! in a table beside it, and a CSV of each (`/admin/participation/<name>.csv`).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use echos_core::admin::stats::{self, Period, Point, Ranked};
+use echos_core::{CoreError, Tenant, TenantTx};
+use echos_domain::Locale;
+use echos_domain::contribution::Kind;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::render;
+use crate::charts;
+use crate::csv;
+use crate::error::WebError;
+use crate::format::short_month;
+use crate::gate::RegionAdmin;
+use crate::i18n::t;
+use crate::site::Page;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PeriodQuery {
+    du: String,
+    au: String,
+}
+
+impl PeriodQuery {
+    /// The period asked for; by default the last twelve months (from the first of the month).
+    fn period(&self) -> Result<Period, WebError> {
+        let today = time::OffsetDateTime::now_utc().date();
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        let date = |s: &str| Date::parse(s.trim(), fmt).map_err(|_| WebError::BadRequest);
+        let to = if self.au.trim().is_empty() { today } else { date(&self.au)? };
+        let from = if self.du.trim().is_empty() {
+            let back = to.replace_day(1).map_err(|_| WebError::BadRequest)? - time::Duration::days(335);
+            back.replace_day(1).map_err(|_| WebError::BadRequest)?
+        } else {
+            date(&self.du)?
+        };
+        if from > to || (to - from).whole_days() > 3660 {
+            return Err(WebError::BadRequest);
+        }
+        Ok(Period { from, to })
+    }
+}
+
+/// The first day of each month of the period.
+fn months(p: Period) -> Vec<Date> {
+    let mut out = Vec::new();
+    let Ok(mut m) = p.from.replace_day(1) else { return out };
+    while m <= p.to {
+        out.push(m);
+        m = m.checked_add(time::Duration::days(32)).and_then(|d| d.replace_day(1).ok()).unwrap_or(Date::MAX);
+    }
+    out
+}
+
+/// Points made into one row of counts per month, a column per series (in `series` order).
+fn by_month(points: &[Point], p: Period, series: &[String]) -> Vec<(Date, Vec<i64>)> {
+    let mut grid: BTreeMap<Date, Vec<i64>> = months(p).into_iter().map(|m| (m, vec![0; series.len()])).collect();
+    for pt in points {
+        if let (Some(row), Some(col)) = (grid.get_mut(&pt.at), series.iter().position(|s| *s == pt.series)) {
+            row[col] += pt.count;
+        }
+    }
+    grid.into_iter().collect()
+}
+
+/// One chart of the page: its SVG, its table (header, rows), its CSV's name.
+#[derive(Serialize)]
+struct Chart {
+    name: &'static str,
+    title: String,
+    svg: String,
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<i64>)>,
+}
+
+struct Figures {
+    members: (Vec<String>, Vec<(Date, Vec<i64>)>),
+    contributions: (Vec<String>, Vec<(Date, Vec<i64>)>),
+    interactions: (Vec<String>, Vec<(Date, Vec<i64>)>),
+    active: Vec<(Date, Vec<i64>)>,
+    views: Vec<Point>,
+    most_read: Vec<Ranked>,
+    most_liked: Vec<Ranked>,
+}
+
+async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Figures, CoreError> {
+    let tz = tenant.time_zone.as_str();
+    let kinds: Vec<String> = ["person", "structure"].map(str::to_owned).to_vec();
+    let members = by_month(&stats::members(tx, p, tz).await?, p, &kinds);
+    let codes: Vec<String> = Kind::ALL.iter().map(|k| k.code().to_owned()).collect();
+    let contributions = by_month(&stats::contributions(tx, p, tz).await?, p, &codes);
+    let inter: Vec<String> = ["comments", "likes"].map(str::to_owned).to_vec();
+    let interactions = by_month(&stats::interactions(tx, p, tz).await?, p, &inter);
+    let active = by_month(&stats::active(tx, p, tz).await?, p, &["active".to_owned()]);
+    Ok(Figures {
+        members: (kinds, members),
+        contributions: (codes, contributions),
+        interactions: (inter, interactions),
+        active,
+        views: stats::views(tx, p).await?,
+        most_read: stats::most_read(tx, 10).await?,
+        most_liked: stats::most_liked(tx, p, tz, 10).await?,
+    })
+}
+
+fn chart(
+    name: &'static str,
+    title: String,
+    l: Locale,
+    series: &[String],
+    labels_key: &str,
+    grid: &[(Date, Vec<i64>)],
+) -> Chart {
+    let labels: Vec<String> = grid.iter().map(|(d, _)| short_month(*d, l)).collect();
+    let columns: Vec<String> = series.iter().map(|s| t(l, &format!("{labels_key}.{s}"), &[])).collect();
+    let values: Vec<(String, Vec<i64>)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, _)| (columns[i].clone(), grid.iter().map(|(_, row)| row[i]).collect()))
+        .collect();
+    Chart {
+        name,
+        svg: charts::stacked_bars(&title, &labels, &values),
+        title,
+        columns,
+        rows: grid.iter().map(|(d, row)| (short_month(*d, l), row.clone())).collect(),
+    }
+}
+
+#[derive(Serialize)]
+struct ParticipationPage {
+    from: String,
+    to: String,
+    query: String,
+    charts: Vec<Chart>,
+    views: Chart,
+    most_read: Vec<RankedView>,
+    most_liked: Vec<RankedView>,
+}
+
+#[derive(Serialize)]
+struct RankedView {
+    title: String,
+    url: String,
+    count: i64,
+}
+
+fn ranked(list: Vec<Ranked>) -> Vec<RankedView> {
+    list.into_iter()
+        .map(|r| RankedView {
+            url: Kind::from_code(&r.kind).unwrap_or(Kind::Article).url(r.id, &r.slug),
+            title: r.title,
+            count: r.count,
+        })
+        .collect()
+}
+
+pub(super) async fn page(
+    State(app): State<AppState>,
+    RegionAdmin(me): RegionAdmin,
+    page: Page,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, WebError> {
+    let p = q.period()?;
+    let tenant = me.tenant.clone();
+    let f = app
+        .db
+        .with_tenant(&me.tenant, |tx| {
+            let tenant = tenant.clone();
+            Box::pin(async move { figures(tx, &tenant, p).await })
+        })
+        .await?;
+    let l = page.locale;
+    let title = |k: &str| t(l, &format!("admin.participation.{k}.title"), &[]);
+    let charts = vec![
+        chart("membres", title("members"), l, &f.members.0, "admin.participation.members.series", &f.members.1),
+        chart(
+            "contributions",
+            title("contributions"),
+            l,
+            &f.contributions.0,
+            "admin.participation.kinds",
+            &f.contributions.1,
+        ),
+        chart(
+            "interactions",
+            title("interactions"),
+            l,
+            &f.interactions.0,
+            "admin.participation.interactions.series",
+            &f.interactions.1,
+        ),
+        chart("actifs", title("active"), l, &["active".to_owned()], "admin.participation.active.series", &f.active),
+    ];
+    let day_labels: Vec<String> = f.views.iter().map(|pt| pt.at.to_string()).collect();
+    let day_values: Vec<i64> = f.views.iter().map(|pt| pt.count).collect();
+    let views = Chart {
+        name: "vues",
+        svg: charts::line(&title("views"), &day_labels, &day_values),
+        title: title("views"),
+        columns: vec![t(l, "admin.participation.views.series", &[])],
+        rows: f.views.iter().map(|pt| (pt.at.to_string(), vec![pt.count])).collect(),
+    };
+    let query = format!("?du={}&au={}", p.from, p.to);
+    let ctx = ParticipationPage {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        query,
+        charts,
+        views,
+        most_read: ranked(f.most_read),
+        most_liked: ranked(f.most_liked),
+    };
+    render(&app, "admin/participation.html", StatusCode::OK, &page, "participation", ctx)
+}
+
+/// One chart's numbers as CSV.
+pub(super) async fn csv(
+    State(app): State<AppState>,
+    RegionAdmin(me): RegionAdmin,
+    Path(name): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, WebError> {
+    let p = q.period()?;
+    let name = name.strip_suffix(".csv").ok_or(WebError::NotFound)?.to_owned();
+    let tenant = me.tenant.clone();
+    let f = app
+        .db
+        .with_tenant(&me.tenant, |tx| {
+            let tenant = tenant.clone();
+            Box::pin(async move { figures(tx, &tenant, p).await })
+        })
+        .await?;
+    let month_rows = |series: &[String], grid: &[(Date, Vec<i64>)]| {
+        let header: Vec<String> = std::iter::once("mois".to_owned()).chain(series.iter().cloned()).collect();
+        let rows: Vec<Vec<String>> = grid
+            .iter()
+            .map(|(d, row)| {
+                std::iter::once(d.to_string()[..7].to_owned()).chain(row.iter().map(i64::to_string)).collect()
+            })
+            .collect();
+        (header, rows)
+    };
+    let ranked_rows = |list: &[Ranked]| {
+        let header = vec!["titre".to_owned(), "adresse".to_owned(), "nombre".to_owned()];
+        let rows = list
+            .iter()
+            .map(|r| {
+                vec![
+                    r.title.clone(),
+                    Kind::from_code(&r.kind).unwrap_or(Kind::Article).url(r.id, &r.slug),
+                    r.count.to_string(),
+                ]
+            })
+            .collect();
+        (header, rows)
+    };
+    let (header, rows) = match name.as_str() {
+        "membres" => month_rows(&f.members.0, &f.members.1),
+        "contributions" => month_rows(&f.contributions.0, &f.contributions.1),
+        "interactions" => month_rows(&f.interactions.0, &f.interactions.1),
+        "actifs" => month_rows(&["actifs".to_owned()], &f.active),
+        "vues" => (
+            vec!["jour".to_owned(), "vues".to_owned()],
+            f.views.iter().map(|pt| vec![pt.at.to_string(), pt.count.to_string()]).collect(),
+        ),
+        "plus-lus" => ranked_rows(&f.most_read),
+        "plus-aimes" => ranked_rows(&f.most_liked),
+        _ => return Err(WebError::NotFound),
+    };
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let body = csv::document(&header, rows);
+    Ok(csv::attachment(&format!("{}-{name}-{}-{}.csv", me.tenant.slug, p.from, p.to), body))
+}
