@@ -3,6 +3,8 @@
 //!
 //!   echos-bench provision <N>      open regions b1..bN (4 at a time), then time claims of spares
 //!   echos-bench migrate-column     time adding one column to every region
+//!   echos-bench fill <slug> <per kind>                       one region full of content (pages.sh)
+//!   echos-bench fill-console <slug> <members> <contributions> one big region (console.sh)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -112,7 +114,24 @@ async fn main() {
             let n = echos_core::seed::apply(&db, &tenant, &seed).await.unwrap();
             println!("fill: {n} contributions written in {:.1} s", started.elapsed().as_secs_f64());
         }
-        _ => eprintln!("usage: echos-bench provision <N> | migrate-column | fill <slug> <per kind>"),
+        Some("fill-console") => {
+            // A big region for timing the console (tests/load/console.sh): many members and
+            // contributions, comments, likes and two years of page views, written in SQL.
+            let slug = Slug::parse(args.get(1).map_or("console", String::as_str)).unwrap();
+            let members: i64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+            let contributions: i64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50_000);
+            let new = NewTenant { slug, name: "Région nombreuse".into(), domains: vec![], branding: Branding::default() };
+            let tenant = provision::create(&db, &domain, new).await.unwrap();
+            let started = Instant::now();
+            fill_console(&db, &tenant, members, contributions).await;
+            println!(
+                "fill-console: {members} members, {contributions} contributions written in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        _ => eprintln!(
+            "usage: echos-bench provision <N> | migrate-column | fill <slug> <per kind> | fill-console <slug> <members> <contributions>"
+        ),
     }
     db.close().await;
 }
@@ -239,4 +258,69 @@ fn filled_seed(per_kind: usize) -> echos_core::seed::SeedFile {
         .collect();
     file["dossiers"] = dossiers.into();
     serde_json::from_value(file).unwrap()
+}
+
+/// Members (with accounts), contributions of every kind over two years, comments, likes, page
+/// views and an admin `admin@<host>` (password `echosciences-bench`), straight in SQL.
+async fn fill_console(db: &Db, tenant: &echos_core::Tenant, members: i64, contributions: i64) {
+    let hash = echos_core::secrets::hash_password("echosciences-bench").unwrap();
+    let mut tx = echos_core::TenantTx::begin(db, tenant).await.unwrap();
+    let statements = [
+        "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id, confirmed_at)
+         SELECT md5('a' || $4 || g)::uuid, 'membre' || g || '@' || $4, $3, $2,
+                CASE WHEN g % 4 <> 0 THEN now() END
+           FROM generate_series(1, $1) g",
+        "INSERT INTO platform.memberships (account_id, tenant_id) SELECT md5('a' || $4 || g)::uuid, $2 FROM generate_series(1, $1) g",
+        "INSERT INTO members (account_id, handle, display_name, kind, audience, joined_at, last_seen_at, email_notifications)
+         SELECT md5('a' || $4 || g)::uuid, 'membre-' || g, 'Membre ' || g,
+                CASE WHEN g % 9 = 0 THEN 'structure' ELSE 'person' END,
+                CASE WHEN g % 9 = 0 THEN NULL ELSE (ARRAY['mediator','teacher','student','researcher','curious','other'])[1 + g % 6] END,
+                now() - make_interval(days => (g * 7919 % 730)::int), now() - make_interval(days => (g % 90)::int),
+                CASE WHEN g % 3 = 0 THEN ARRAY['newsletter'] ELSE '{}' END
+           FROM generate_series(1, $1) g",
+    ];
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(members)
+            .bind(tenant.id)
+            .bind(&hash)
+            .bind(&tenant.primary_host)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    let rest = [
+        "INSERT INTO contributions (kind, author_id, status, title, slug, summary, body_md, body_html, body_text, published_at,
+                                    created_at, updated_at, link_url, announcement_kind, closes_on, view_count)
+         SELECT k, 1 + (g * 7 % (SELECT count(*) FROM members)), 'published', 'Contribution ' || g, 'contribution-' || g,
+                'Résumé de la contribution ' || g, 'Texte', '<p>Texte</p>', 'Texte', d, d, d,
+                CASE WHEN k = 'link' THEN 'https://exemple.org/' || g END,
+                CASE WHEN k = 'announcement' THEN 'call' END,
+                CASE WHEN k = 'announcement' THEN current_date + 30 END, g % 500
+           FROM generate_series(1, $1) g,
+                LATERAL (SELECT (ARRAY['article','link','debate','announcement','dossier'])[1 + g % 5] AS k,
+                                now() - make_interval(days => (g * 31 % 730)::int) AS d) x",
+        "INSERT INTO comments (contribution_id, author_id, body_md, body_html, created_at)
+         SELECT 1 + g * 13 % $1, 1 + g * 11 % (SELECT count(*) FROM members), 'Commentaire', '<p>Commentaire</p>',
+                now() - make_interval(days => (g * 17 % 730)::int)
+           FROM generate_series(1, $1) g",
+        "INSERT INTO likes (contribution_id, member_id, created_at)
+         SELECT DISTINCT ON (1 + g * 13 % $1, 1 + g * 7 % (SELECT count(*) FROM members))
+                1 + g * 13 % $1, 1 + g * 7 % (SELECT count(*) FROM members), now() - make_interval(days => (g % 730)::int)
+           FROM generate_series(1, $1 * 2) g",
+        "INSERT INTO page_views (day, views) SELECT current_date - g, 500 + g * 37 % 900 FROM generate_series(0, 729) g",
+        "INSERT INTO audit_log (actor_name, action, target, at)
+         SELECT 'Admin', (ARRAY['branding.look','member.role','page.save','newsletter.send'])[1 + g % 4], 'cible ' || g,
+                now() - make_interval(hours => g)
+           FROM generate_series(1, 2000) g",
+    ];
+    for sql in rest {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(contributions).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let admin = echos_domain::member::Email::parse(&format!("admin@{}", tenant.primary_host)).unwrap();
+    echos_core::seed::demo_admin(db, tenant, &admin, "echosciences-bench").await.unwrap();
+    let mut tx = echos_core::TenantTx::begin(db, tenant).await.unwrap();
+    sqlx::query("ANALYZE").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
 }

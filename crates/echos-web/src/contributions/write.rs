@@ -26,11 +26,15 @@ struct ChoosePage<'a> {
     #[serde(flatten)]
     page: &'a Page,
     section: &'static str,
+    /// The kinds the region offers: (code, path segment).
+    kinds: Vec<(&'static str, &'static str)>,
 }
 
-/// "Je contribue": which kind to write.
-pub(super) async fn choose(State(app): State<AppState>, _me: SignedIn, page: Page) -> Result<Response, WebError> {
-    let html = app.templates.render("contributions/choose.html", ChoosePage { page: &page, section: "contribuer" })?;
+/// "Je contribue": which kind to write (of those the region offers).
+pub(super) async fn choose(State(app): State<AppState>, me: SignedIn, page: Page) -> Result<Response, WebError> {
+    let kinds = me.tenant.kinds.iter().map(|k| (k.code(), k.segment())).collect();
+    let html =
+        app.templates.render("contributions/choose.html", ChoosePage { page: &page, section: "contribuer", kinds })?;
     Ok(Html(html).into_response())
 }
 
