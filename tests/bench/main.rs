@@ -120,7 +120,8 @@ async fn main() {
             let slug = Slug::parse(args.get(1).map_or("console", String::as_str)).unwrap();
             let members: i64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
             let contributions: i64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50_000);
-            let new = NewTenant { slug, name: "Région nombreuse".into(), domains: vec![], branding: Branding::default() };
+            let new =
+                NewTenant { slug, name: "Région nombreuse".into(), domains: vec![], branding: Branding::default() };
             let tenant = provision::create(&db, &domain, new).await.unwrap();
             let started = Instant::now();
             fill_console(&db, &tenant, members, contributions).await;

@@ -111,6 +111,8 @@ pub struct AccountsConfig {
     /// Multiplies every rate-limit allowance (sign-in, sign-up, reset): 2.0 doubles them.
     pub rate_limit_scale: f64,
     pub reset_link_minutes: i64,
+    /// A password waiting this long for a turn at hashing is answered 503 (`Retry-After`).
+    pub hash_queue_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -229,6 +231,7 @@ impl Default for Config {
                 confirm_link_hours: 72,
                 worker_in_serve: true,
                 rate_limit_scale: 1.0,
+                hash_queue_secs: 10,
                 reset_link_minutes: 60,
             },
             media: MediaConfig {

@@ -33,6 +33,38 @@ impl Email {
     }
 }
 
+/// The key an e-mail address is counted under by rate limits: what the same inbox would receive,
+/// whatever the spelling — trimmed, compatibility-normalised (NFKC: `ｍａｒｉｅ` is `marie`), lower
+/// case, without the invisible characters that change nothing on screen (soft hyphen, zero-width
+/// spaces and joiners, variation selectors, the byte-order mark…).
+pub fn limit_key(typed: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    typed.trim().nfkc().filter(|c| !is_default_ignorable(*c)).collect::<String>().to_lowercase()
+}
+
+/// Unicode's Default_Ignorable_Code_Point, the ranges that occur in typed text.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -207,6 +239,22 @@ pub const AUDIENCES: &[&str] = &["mediator", "teacher", "student", "researcher",
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spellings_of_one_inbox_share_a_limit_key() {
+        let key = limit_key("marie@exemple.org");
+        for same in [
+            "Marie@Exemple.org",
+            " marie@exemple.org ",
+            "ma\u{00AD}rie@exemple.org",
+            "ｍａｒｉｅ@exemple.org",
+            "marie\u{200B}@exemple.org",
+            "\u{FEFF}marie@exemple.org",
+        ] {
+            assert_eq!(limit_key(same), key, "{same:?}");
+        }
+        assert_ne!(limit_key("maria@exemple.org"), key);
+    }
 
     #[test]
     fn e_mails_are_trimmed_lowered_and_checked() {

@@ -19,6 +19,8 @@ pub enum WebError {
     Forbidden,
     /// A form from another site, or without its token (or an expired one).
     CsrfRefused,
+    /// Too much work queued (password hashing): try again in a few seconds (503).
+    Busy,
     NotFound,
     Unavailable,
     Internal(anyhow::Error),
@@ -30,6 +32,7 @@ pub enum ErrorKind {
     BadRequest,
     Forbidden,
     CsrfRefused,
+    Busy,
     NotFound,
     Internal,
     Unavailable,
@@ -42,7 +45,7 @@ impl ErrorKind {
             Self::Forbidden | Self::CsrfRefused => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -69,6 +72,7 @@ impl IntoResponse for WebError {
             Self::BadRequest => ErrorKind::BadRequest,
             Self::Forbidden => ErrorKind::Forbidden,
             Self::CsrfRefused => ErrorKind::CsrfRefused,
+            Self::Busy => ErrorKind::Busy,
             Self::NotFound => ErrorKind::NotFound,
             Self::Unavailable => ErrorKind::Unavailable,
             Self::Internal(e) => {
@@ -112,7 +116,11 @@ fn error_page(app: &AppState, headers: &HeaderMap, path: &str, site: Option<&Sit
     let page = Page::build(headers, path, site);
     let status = kind.status();
     let code = status.as_u16();
-    let key = if kind == ErrorKind::CsrfRefused { "csrf".to_owned() } else { code.to_string() };
+    let key = match kind {
+        ErrorKind::CsrfRefused => "csrf".to_owned(),
+        ErrorKind::Busy => "busy".to_owned(),
+        _ => code.to_string(),
+    };
     let ctx = ErrorContext {
         page: &page,
         status: code,
@@ -122,8 +130,14 @@ fn error_page(app: &AppState, headers: &HeaderMap, path: &str, site: Option<&Sit
     match app.templates.render("errors/error.html", &ctx) {
         Ok(html) => {
             let mut resp = (status, Html(html)).into_response();
-            if kind == ErrorKind::Unavailable {
-                resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("3600"));
+            match kind {
+                ErrorKind::Unavailable => {
+                    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("3600"));
+                }
+                ErrorKind::Busy => {
+                    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                }
+                _ => {}
             }
             resp
         }

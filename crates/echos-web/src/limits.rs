@@ -75,7 +75,7 @@ impl Limiter {
     pub fn check(&self, action: Action, region: &str, address: &str, account: Option<&str>) -> Result<(), u64> {
         let mut keys = vec![(false, format!("{region}|{address}"))];
         if let Some(a) = account {
-            keys.push((true, a.to_lowercase()));
+            keys.push((true, echos_domain::member::limit_key(a)));
         }
         for (by_account, key) in keys {
             let (limit, window) = if by_account { action.per_account() } else { action.per_address() };
@@ -185,20 +185,29 @@ pub async fn may_write(
     Ok(None)
 }
 
-/// The client's address: the TCP peer, or the first `X-Forwarded-For` hop when the peer is a
-/// trusted proxy.
+/// The client's address: the TCP peer, unless it is a trusted proxy — then the right-most hop of
+/// `X-Forwarded-For` that is not itself a trusted proxy (hops to its left are whatever the client
+/// chose to send, and are never believed).
 pub fn client_address(headers: &HeaderMap, extensions: &Extensions, trusted: &[ipnet::IpNet]) -> String {
     let peer: Option<IpAddr> = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let Some(ip) = peer else { return "unknown".into() };
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|first| first.trim().parse::<IpAddr>().ok());
-    match forwarded {
-        Some(addr) if trusted.iter().any(|n| n.contains(&ip)) => addr.to_string(),
-        _ => ip.to_string(),
+    forwarded_client(headers, ip, trusted).to_string()
+}
+
+fn forwarded_client(headers: &HeaderMap, peer: IpAddr, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
     }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|h| h.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    hops.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
 }
 
 #[cfg(test)]
@@ -218,11 +227,29 @@ mod tests {
     }
 
     #[test]
+    fn only_trusted_proxies_are_believed_and_the_right_most_untrusted_hop_is_the_client() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())];
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-for", v.parse().unwrap_or_else(|_| unreachable!()));
+            h
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap_or_else(|_| unreachable!());
+        // From anyone else, the header is ignored.
+        assert_eq!(forwarded_client(&headers("1.1.1.1"), ip("203.0.113.9"), &trusted), ip("203.0.113.9"));
+        // Through the proxy: a client-made first hop is skipped, the proxy's view is kept.
+        assert_eq!(forwarded_client(&headers("6.6.6.6, 198.51.100.7"), ip("10.0.0.2"), &trusted), ip("198.51.100.7"));
+        assert_eq!(forwarded_client(&headers("198.51.100.7, 10.0.0.5"), ip("10.0.0.2"), &trusted), ip("198.51.100.7"));
+        // Garbage: the proxy is the client.
+        assert_eq!(forwarded_client(&headers("nonsense"), ip("10.0.0.2"), &trusted), ip("10.0.0.2"));
+    }
+
+    #[test]
     fn an_account_is_stopped_whatever_the_address() {
         let l = Limiter::new(1.0);
         for i in 0..8 {
             assert!(l.check(Action::SignIn, "r", &format!("10.0.0.{i}"), Some("a@b.org")).is_ok());
         }
-        assert!(l.check(Action::SignIn, "r", "10.0.0.99", Some("A@B.org")).is_err());
+        assert!(l.check(Action::SignIn, "r", "10.0.0.99", Some("A\u{00AD}@B.org")).is_err(), "the same inbox");
     }
 }

@@ -31,6 +31,8 @@ pub struct Inner {
     /// Members whose visit was recorded within the hour, so `last_seen_at` costs a write an
     /// hour, not one per page.
     pub seen: moka::sync::Cache<(uuid::Uuid, i64), ()>,
+    /// Turns at password hashing: as many as the process has cores.
+    pub hashing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -55,6 +57,9 @@ impl AppState {
             media,
             views: ViewCounter::default(),
             seen: moka::sync::Cache::builder().max_capacity(200_000).time_to_live(Duration::from_secs(3600)).build(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
         })))
     }
 }

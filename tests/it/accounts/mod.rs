@@ -1,4 +1,5 @@
 mod avatar;
+mod hardening;
 mod privacy;
 mod profile;
 mod reset;

@@ -97,6 +97,7 @@ pub(super) async fn reset(
     State(app): State<AppState>,
     Region(tenant): Region,
     page: Page,
+    Extension(address): Extension<ClientAddress>,
     Path(token): Path<String>,
     form: Result<CsrfForm<ResetForm>, CsrfRefused<ResetForm>>,
 ) -> Result<Response, WebError> {
@@ -110,6 +111,20 @@ pub(super) async fn reset(
         }
         Err(refused) => return Ok(refused.into_response()),
     };
+    // Counted per address and per link: guessing links, or hammering one, is slow.
+    if let Err(wait) = app.limiter.check(Action::Reset, &tenant.slug, &address.0, Some(&token)) {
+        state.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return too_many(
+            render_form(&app, "auth/reset.html", StatusCode::TOO_MANY_REQUESTS, &page, &state, extra),
+            wait,
+        );
+    }
+    // The link first: no hashing (costly by design) for a dead or made-up one.
+    let live = token.len() <= 100 && accounts::token_is_live(app.db.platform(), tenant.id, &token, "reset").await?;
+    if !live {
+        let extra = ResetExtra { token: &token, valid: false };
+        return render_form(&app, "auth/reset.html", StatusCode::GONE, &page, &state, extra);
+    }
     let password = match Password::parse(&f.password) {
         Ok(p) => p,
         Err(e) => {
@@ -117,8 +132,8 @@ pub(super) async fn reset(
             return render_form(&app, "auth/reset.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &state, extra);
         }
     };
-    let hash = hash(password).await?;
-    if token.len() > 100 || !accounts::reset_password(app.db.platform(), tenant.id, &token, &hash).await? {
+    let hash = hash(&app, password).await?;
+    if !accounts::reset_password(app.db.platform(), tenant.id, &token, &hash).await? {
         let extra = ResetExtra { token: &token, valid: false };
         return render_form(&app, "auth/reset.html", StatusCode::GONE, &page, &state, extra);
     }

@@ -99,7 +99,7 @@ pub(super) async fn change_password(
     let (Some(new), true) = (new, current_ok) else {
         return render_account(&app, &me, &page, &form, StatusCode::UNPROCESSABLE_ENTITY, None).await;
     };
-    let hash = hash(new).await?;
+    let hash = hash(&app, new).await?;
     let keep = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     accounts::change_password(app.db.platform(), me.account_id, &hash, &keep).await?;
     render_account(&app, &me, &page, &FormState::default(), StatusCode::OK, Some("password")).await

@@ -87,7 +87,7 @@ pub(super) async fn sign_in(
         _ => None,
     };
     // Unknown e-mail and wrong password: the same work, the same words.
-    let ok = crate::account::verify(&f.password, account.as_ref().map(|(_, h)| h.clone())).await?;
+    let ok = crate::account::verify(&app, &f.password, account.as_ref().map(|(_, h)| h.clone())).await?;
     let Some((account_id, _)) = account.filter(|_| ok) else {
         form.error = Some(t(page.locale, "auth.errors.credentials", &[]));
         return render_form(&app, "auth/sign_in.html", StatusCode::UNAUTHORIZED, &page, &form, Next { next: &next });

@@ -84,7 +84,7 @@ pub(super) async fn sign_up(
         return render_form(&app, "auth/sign_up.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, NoExtra {});
     };
     // Hashed whether or not the address is taken: both answers take the same time.
-    let hash = crate::account::hash(password).await?;
+    let hash = crate::account::hash(&app, password).await?;
     // The account, its membership, its session and its confirmation e-mail: one transaction.
     let mut tx = TenantTx::begin(&app.db, &tenant).await?;
     let session = match accounts::sign_up(&mut tx, tenant.id, &email, &hash, &profile).await? {
@@ -95,8 +95,8 @@ pub(super) async fn sign_up(
     };
     tx.commit().await?;
     let html = app.templates.render("auth/sign_up_done.html", Done { page: &page, email: email.as_str() })?;
-    match session {
-        Some(token) => Ok((session_cookie(&app, jar, token), Html(html)).into_response()),
-        None => Ok(Html(html).into_response()),
-    }
+    // A taken address must not show, not even in the cookies: it gets a session cookie too, one
+    // that opens nothing (its token is stored nowhere).
+    let token = session.unwrap_or_else(echos_core::secrets::new_token);
+    Ok((session_cookie(&app, jar, token), Html(html)).into_response())
 }
