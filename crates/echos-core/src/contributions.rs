@@ -19,20 +19,9 @@ pub struct ContributionJob {
     pub contribution_id: i64,
 }
 
-/// Markdown → HTML with nothing executable left: no script, no event handler, no `javascript:`
-/// URL, no style; links get `rel="noopener nofollow ugc"`.
+/// Markdown → sanitised HTML (see `crate::markdown`).
 pub fn render_markdown(md: &str) -> String {
-    use pulldown_cmark::{Options, Parser, html};
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_TABLES);
-    options.insert(Options::ENABLE_STRIKETHROUGH);
-    let mut unsafe_html = String::with_capacity(md.len() * 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(md, options));
-    ammonia::Builder::default()
-        .link_rel(Some("noopener nofollow ugc"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .clean(&unsafe_html)
-        .to_string()
+    crate::markdown::render(md)
 }
 
 /// What a member submits, already parsed. Fields that do not belong to the kind are ignored.

@@ -15,6 +15,7 @@ pub mod follows;
 pub mod images;
 pub mod jobs;
 pub mod mail;
+pub mod markdown;
 pub mod media;
 pub mod migrate;
 pub mod notifications;

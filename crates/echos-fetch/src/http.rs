@@ -42,6 +42,8 @@ pub(crate) struct Page {
 pub(crate) enum Expect {
     Html,
     Text,
+    /// A picture: PNG, JPEG, WebP or GIF.
+    Image,
 }
 
 pub(crate) async fn get(url: &Url, addrs: &[SocketAddr], policy: &Policy, expect: Expect) -> Result<Outcome, Refused> {
@@ -154,6 +156,9 @@ fn html_charset(headers: &HeaderMap, expect: Expect) -> Result<Option<&'static E
     let accepted = match expect {
         Expect::Html => mime.eq_ignore_ascii_case("text/html") || mime.eq_ignore_ascii_case("application/xhtml+xml"),
         Expect::Text => mime.eq_ignore_ascii_case("text/plain"),
+        Expect::Image => {
+            ["image/png", "image/jpeg", "image/webp", "image/gif"].iter().any(|m| mime.eq_ignore_ascii_case(m))
+        }
     };
     if !accepted {
         return Err(Refused::NotHtml);

@@ -112,6 +112,16 @@ pub async fn text(url: &str, policy: &Policy) -> Result<String, Refused> {
     String::from_utf8(page.body).map_err(|_| Refused::NotHtml)
 }
 
+/// Fetches a picture (a preview's image, to keep a copy on the platform) under `policy`: the
+/// same checks, PNG, JPEG, WebP or GIF only, at most `policy.max_bytes`. The caller checks and
+/// re-encodes the bytes as it does any upload.
+pub async fn image(url: &str, policy: &Policy) -> Result<Vec<u8>, Refused> {
+    let (_, page) = tokio::time::timeout(policy.total_timeout, fetch(url, policy, http::Expect::Image))
+        .await
+        .map_err(|_| Refused::Timeout)??;
+    Ok(page.body)
+}
+
 async fn fetch(url: &str, policy: &Policy, expect: http::Expect) -> Result<(url::Url, http::Page), Refused> {
     let mut url = address::checked_url(url)?;
     for _hop in 0..=policy.max_redirects {

@@ -62,7 +62,12 @@ pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> 
         }
     }
     let secure = app.config.platform.public_scheme == "https";
+    let signed_in = req.extensions().get::<Viewer>().is_some();
     let mut resp = next.run(req).await;
+    // A signed-in visitor's pages are theirs alone: no shared cache keeps them, nor the browser.
+    if signed_in && !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+    }
     if fresh {
         let cookie = cookie(CSRF_COOKIE, csrf, secure, time::Duration::days(365));
         if let Ok(v) = cookie.to_string().parse() {

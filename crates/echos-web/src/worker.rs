@@ -164,7 +164,10 @@ async fn link_preview(app: &AppState, tenant: &Tenant, id: i64) -> Result<(), Co
                 url: p.url,
                 title: p.title,
                 description: p.description,
-                image_url: p.image,
+                image_url: match p.image {
+                    Some(src) => preview_image(app, tenant, &src, &policy).await,
+                    None => None,
+                },
                 site_name: p.site_name,
             }),
             Err(refused) => {
@@ -278,6 +281,19 @@ async fn verify_domain(app: &AppState, tenant: &Tenant, host: &str) -> Result<()
     domains::record_check(app.db.platform(), tenant.id, host, outcome).await?;
     app.directory.invalidate_all();
     Ok(())
+}
+
+/// A copy of a preview's image on the platform (readers' browsers never call the linked site):
+/// fetched under the same policy, checked and re-encoded like any upload, stored under the
+/// region's id. `None` when it cannot be had — the preview shows without it.
+async fn preview_image(app: &AppState, tenant: &Tenant, src: &str, policy: &echos_fetch::Policy) -> Option<String> {
+    let max = app.config.media.max_upload_bytes;
+    let policy = echos_fetch::Policy { max_bytes: max, ..policy.clone() };
+    let bytes = echos_fetch::image(src, &policy).await.ok()?;
+    let processed =
+        tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, 800, max)).await.ok()?.ok()?;
+    let key = app.media.put(tenant.id, "images", processed.bytes, processed.ext, processed.content_type).await.ok()?;
+    Some(format!("/media/{key}"))
 }
 
 /// `links.resolve`: `name=address` pairs (the malformed ones are ignored).

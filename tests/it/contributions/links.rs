@@ -127,3 +127,31 @@ async fn a_preview_title_with_markup_is_printed_as_text() {
         assert!(!lower.contains("<img src=x onerror"));
     }
 }
+
+#[tokio::test]
+async fn a_previews_image_is_copied_to_the_platform_and_served_from_there() {
+    let site = Server::start("127.0.0.2:0", |path| match path {
+        "/vignette.png" => png_response(40, 30),
+        _ => html_response(
+            &og_page("Carte des glaciers", "Les glaciers fondent.")
+                .replace("</head>", "<meta property=\"og:image\" content=\"/vignette.png\"></head>"),
+        )
+        .into_bytes(),
+    })
+    .await
+    .expect("127.0.0.2 is on the loopback interface");
+    let app = TestApp::with_config(local_previews()).await;
+    let a = app.tenant().await;
+    let mut m = member(&app, &a, "Veilleuse").await;
+    let page = publish(&app, &a, &mut m, "veille", &[("title", "Glaciers"), ("url", &site.url("/glaciers"))]).await;
+    app.run_jobs(&[&a]).await;
+    assert_eq!(site.hits(), 2, "the page, then its image: once each");
+    let after = app.get(&a.host, &page).await;
+    let body = after.body.replace("&#x2f;", "/");
+    let src =
+        body.split("class=\"link-card__image\" src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
+    assert!(src.starts_with(&format!("/media/tenants/{}/images/", a.tenant.id)), "a copy of ours: {src}");
+    assert!(!after.body.contains("127.0.0.2"), "readers' browsers never call the linked site but by its link");
+    let img = app.get(&a.host, src).await;
+    assert!(img.header("content-type").unwrap_or_default().starts_with("image/"));
+}

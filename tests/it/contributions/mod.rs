@@ -123,7 +123,10 @@ struct Server {
 }
 
 impl Server {
-    async fn start(addr: &str, respond: impl Fn(&str) -> String + Send + Sync + 'static) -> std::io::Result<Self> {
+    async fn start<R: Into<Vec<u8>>>(
+        addr: &str,
+        respond: impl Fn(&str) -> R + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let hits = Arc::new(AtomicUsize::new(0));
@@ -147,7 +150,7 @@ impl Server {
                     }
                     let head = String::from_utf8_lossy(&buf[..read]).into_owned();
                     let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                    let _ = socket.write_all(respond(&path).as_bytes()).await;
+                    let _ = socket.write_all(&respond(&path).into()).await;
                     let _ = socket.shutdown().await;
                 });
             }
@@ -169,6 +172,21 @@ fn html_response(body: &str) -> String {
         "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
+}
+
+/// A PNG picture, as a response.
+fn png_response(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let body = png.into_inner();
+    let mut out = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend(body);
+    out
 }
 
 fn redirect_response(to: &str) -> String {

@@ -79,7 +79,8 @@ impl ContributionView {
             preview: c.preview_status.clone().unwrap_or_else(|| "none".into()),
             title: c.preview_title.clone(),
             description: c.preview_description.clone(),
-            image: c.preview_image.clone(),
+            // Only a copy on the platform: a reader's browser never calls the linked site.
+            image: c.preview_image.clone().filter(|i| i.starts_with("/media/")),
             site_name: c.preview_site.clone(),
         });
         Self {
