@@ -3,8 +3,6 @@
 
 use echos_domain::Locale;
 
-pub const LANG_COOKIE: &str = "lang";
-
 /// The message for `key` in `locale`, with `%{name}` replaced by the values given.
 pub fn t(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
     let text = rust_i18n::t!(key, locale = locale.code()).into_owned();

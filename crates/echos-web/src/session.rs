@@ -17,8 +17,23 @@ use uuid::Uuid;
 use crate::site::Site;
 use crate::state::AppState;
 
-pub const SESSION_COOKIE: &str = "session";
-pub const CSRF_COOKIE: &str = "csrf";
+/// The names of the cookies the platform sets. Over https they carry the `__Host-` prefix: the
+/// browser then accepts them only `Secure`, for `/`, without `Domain` — from this host alone.
+#[derive(Debug)]
+pub struct CookieNames {
+    pub session: &'static str,
+    pub csrf: &'static str,
+    pub lang: &'static str,
+}
+
+pub const PLAIN_COOKIES: CookieNames = CookieNames { session: "session", csrf: "csrf", lang: "lang" };
+pub const HOST_COOKIES: CookieNames =
+    CookieNames { session: "__Host-session", csrf: "__Host-csrf", lang: "__Host-lang" };
+
+/// The cookie names of a deployment served over `scheme`.
+pub fn cookie_names(scheme: &str) -> &'static CookieNames {
+    if scheme == "https" { &HOST_COOKIES } else { &PLAIN_COOKIES }
+}
 
 /// The signed-in account on this region, and its membership here (if it has joined).
 #[derive(Debug, Clone)]
@@ -40,15 +55,15 @@ pub struct CsrfToken(pub String);
 /// Middleware: loads the session of this region, and makes sure a CSRF cookie exists.
 pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let (csrf, fresh) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32) {
+    let names = cookie_names(&app.config.platform.public_scheme);
+    let (csrf, fresh) = match jar.get(names.csrf).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32) {
         Some(v) => (v, false),
         None => (secrets::new_token(), true),
     };
     req.extensions_mut().insert(CsrfToken(csrf.clone()));
     let address = crate::limits::client_address(req.headers(), req.extensions(), &app.config.http.trusted_proxies);
     req.extensions_mut().insert(ClientAddress(address));
-    if let (Some(Site::Region(tenant)), Some(token)) =
-        (req.extensions().get::<Site>().cloned(), jar.get(SESSION_COOKIE))
+    if let (Some(Site::Region(tenant)), Some(token)) = (req.extensions().get::<Site>().cloned(), jar.get(names.session))
     {
         match viewer(&app, &tenant, token.value()).await {
             Ok(Some(v)) => {
@@ -69,7 +84,7 @@ pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> 
         resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
     }
     if fresh {
-        let cookie = cookie(CSRF_COOKIE, csrf, secure, time::Duration::days(365));
+        let cookie = cookie(names.csrf, csrf, secure, time::Duration::days(365));
         if let Ok(v) = cookie.to_string().parse() {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }

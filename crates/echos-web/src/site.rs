@@ -19,7 +19,6 @@ use serde::Serialize;
 
 use crate::error::{ErrorKind, render_error};
 use crate::gate::RequestHost;
-use crate::i18n::LANG_COOKIE;
 use crate::session::{CsrfToken, Viewer};
 use crate::state::AppState;
 
@@ -220,8 +219,11 @@ impl SiteView {
 /// The locale of this request: the visitor's `lang` cookie, else the region's default (French
 /// on the platform's pages).
 pub fn locale_of(headers: &HeaderMap, site: Option<&Site>) -> Locale {
-    CookieJar::from_headers(headers)
-        .get(LANG_COOKIE)
+    let jar = CookieJar::from_headers(headers);
+    // Either spelling: the name depends on the scheme the site is served over.
+    [crate::session::HOST_COOKIES.lang, crate::session::PLAIN_COOKIES.lang]
+        .into_iter()
+        .find_map(|name| jar.get(name))
         .and_then(|c| Locale::parse(c.value()))
         .unwrap_or_else(|| site.and_then(Site::tenant).map_or(Locale::Fr, |t| t.default_locale))
 }

@@ -83,3 +83,50 @@ async fn spellings_of_one_address_share_its_sign_in_allowance() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "8 tries an account, whatever the spelling");
 }
+
+#[tokio::test]
+async fn over_https_cookies_carry_the_host_prefix_and_plain_names_open_nothing() {
+    let mut cfg = echos_tests::config();
+    cfg.platform.public_scheme = "https".into();
+    let app = TestApp::with_config(cfg).await;
+    let a = app.tenant().await;
+    let mut b = Browser::new();
+    let token = b.cookies.remove("csrf").unwrap();
+    b.cookies.insert("__Host-csrf".into(), token);
+    let r = sign_up(&app, &a.host, "Sécurisée", &unique_email(), &mut b).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let set: Vec<&str> = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    let session = set.iter().find(|c| c.starts_with("__Host-session=")).expect("a __Host- session cookie");
+    assert!(session.contains("Secure") && session.contains("Path=/") && !session.contains("Domain"), "{session}");
+    assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+    assert_eq!(app.get_as(&a.host, "/mon-espace", &mut b).await.status, StatusCode::OK);
+    // The same value under the plain name is no session here.
+    let value = b.cookies.remove("__Host-session").unwrap();
+    b.cookies.insert("session".into(), value);
+    assert_eq!(app.get_as(&a.host, "/mon-espace", &mut b).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers_and_a_members_pages_are_not_cached() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let home = app.get(&a.host, "/").await;
+    let csp = home.header("content-security-policy").unwrap_or_default();
+    for part in ["script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'"] {
+        assert!(csp.contains(part), "{part} in {csp}");
+    }
+    assert!(
+        !csp.contains("'unsafe-inline'; img") || !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "no inline script"
+    );
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(home.header("referrer-policy"), Some("strict-origin-when-cross-origin"));
+    assert_eq!(home.header("strict-transport-security"), None, "plain http: no HSTS");
+    let mut b = Browser::new();
+    sign_up(&app, &a.host, "Privée", &unique_email(), &mut b).await;
+    for path in ["/", "/mon-espace", "/mon-espace/compte", "/articles"] {
+        let r = app.get_as(&a.host, path, &mut b).await;
+        assert_eq!(r.header("cache-control"), Some("private, no-store"), "{path}");
+    }
+    assert!(!home.body.contains("<script>") && !home.body.contains("onclick="), "no inline script in pages");
+}

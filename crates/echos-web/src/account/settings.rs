@@ -15,8 +15,8 @@ use super::passwords::{hash, password_matches, password_message};
 use crate::error::WebError;
 use crate::forms::{FormState, render_form};
 use crate::gate::{CsrfForm, Region, SignedIn};
-use crate::i18n::{LANG_COOKIE, t};
-use crate::session::{SESSION_COOKIE, cookie};
+use crate::i18n::t;
+use crate::session::{cookie, cookie_names};
 use crate::site::Page;
 use crate::state::AppState;
 
@@ -100,7 +100,10 @@ pub(super) async fn change_password(
         return render_account(&app, &me, &page, &form, StatusCode::UNPROCESSABLE_ENTITY, None).await;
     };
     let hash = hash(&app, new).await?;
-    let keep = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let keep = jar
+        .get(cookie_names(&app.config.platform.public_scheme).session)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     accounts::change_password(app.db.platform(), me.account_id, &hash, &keep).await?;
     render_account(&app, &me, &page, &FormState::default(), StatusCode::OK, Some("password")).await
 }
@@ -142,7 +145,8 @@ pub(super) async fn delete_account(
     }
     accounts::delete(app.db.platform(), me.account_id).await?;
     let secure = app.config.platform.public_scheme == "https";
-    let gone = cookie(SESSION_COOKIE, String::new(), secure, time::Duration::ZERO);
+    let gone =
+        cookie(cookie_names(&app.config.platform.public_scheme).session, String::new(), secure, time::Duration::ZERO);
     let mut page = page;
     page.me = None;
     let html = app.templates.render("members/deleted.html", &page)?;
@@ -216,8 +220,18 @@ pub(super) async fn save_preferences(
     // The chosen language applies at once in this browser.
     let secure = app.config.platform.public_scheme == "https";
     let jar = match locale {
-        Some(l) => jar.add(cookie(LANG_COOKIE, l.code().to_owned(), secure, time::Duration::days(365))),
-        None => jar.remove(axum_extra::extract::cookie::Cookie::from(LANG_COOKIE)),
+        Some(l) => jar.add(cookie(
+            cookie_names(&app.config.platform.public_scheme).lang,
+            l.code().to_owned(),
+            secure,
+            time::Duration::days(365),
+        )),
+        None => jar.add(cookie(
+            cookie_names(&app.config.platform.public_scheme).lang,
+            String::new(),
+            secure,
+            time::Duration::ZERO,
+        )),
     };
     Ok((jar, Redirect::to("/mon-espace/compte?ok=preferences")).into_response())
 }

@@ -20,7 +20,7 @@ use crate::forms::FormState;
 use crate::gate::Region;
 use crate::i18n::t;
 use crate::routes::Routes;
-use crate::session::{SESSION_COOKIE, cookie};
+use crate::session::{cookie, cookie_names};
 use crate::site::Page;
 use crate::state::AppState;
 
@@ -76,7 +76,8 @@ impl ProfileForm {
 /// The session cookie: host-only, `HttpOnly`, `SameSite=Lax`, `Secure` over https.
 pub(crate) fn session_cookie(app: &AppState, jar: CookieJar, token: String) -> CookieJar {
     let secure = app.config.platform.public_scheme == "https";
-    jar.add(cookie(SESSION_COOKIE, token, secure, time::Duration::days(app.config.accounts.session_days)))
+    let name = cookie_names(&app.config.platform.public_scheme).session;
+    jar.add(cookie(name, token, secure, time::Duration::days(app.config.accounts.session_days)))
 }
 
 /// The page after following a link sent by e-mail: it worked, or the link is dead.

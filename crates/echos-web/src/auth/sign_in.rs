@@ -13,9 +13,9 @@ use super::session_cookie;
 use crate::error::WebError;
 use crate::forms::{Empty, FormState, render_form, too_many};
 use crate::gate::{CsrfForm, CsrfRefused, Region, is_local_path};
-use crate::i18n::{LANG_COOKIE, t};
+use crate::i18n::t;
 use crate::limits::Action;
-use crate::session::{ClientAddress, SESSION_COOKIE, cookie};
+use crate::session::{ClientAddress, cookie, cookie_names};
 use crate::site::Page;
 use crate::state::AppState;
 
@@ -99,7 +99,8 @@ pub(super) async fn sign_in(
         return render_form(&app, "auth/sign_in.html", StatusCode::FORBIDDEN, &page, &form, Next { next: &next });
     }
     // A new session at every sign-in; the one this browser had ends.
-    if let Some(old) = jar.get(SESSION_COOKIE) {
+    let names = cookie_names(&app.config.platform.public_scheme);
+    if let Some(old) = jar.get(names.session) {
         sessions::close(app.db.platform(), old.value()).await?;
     }
     let token = sessions::open(app.db.platform(), account_id, tenant.id, app.config.accounts.session_days).await?;
@@ -107,7 +108,7 @@ pub(super) async fn sign_in(
     let jar = match accounts::locale(app.db.platform(), account_id).await? {
         Some(l) => {
             let secure = app.config.platform.public_scheme == "https";
-            jar.add(cookie(LANG_COOKIE, l.code().to_owned(), secure, time::Duration::days(365)))
+            jar.add(cookie(names.lang, l.code().to_owned(), secure, time::Duration::days(365)))
         }
         None => jar,
     };
@@ -125,11 +126,12 @@ pub(super) async fn sign_out(
     jar: CookieJar,
     CsrfForm(Empty {}): CsrfForm<Empty>,
 ) -> Result<Response, WebError> {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
+    let names = cookie_names(&app.config.platform.public_scheme);
+    if let Some(c) = jar.get(names.session) {
         sessions::close(app.db.platform(), c.value()).await?;
     }
     let secure = app.config.platform.public_scheme == "https";
-    let gone = cookie(SESSION_COOKIE, String::new(), secure, time::Duration::ZERO);
+    let gone = cookie(names.session, String::new(), secure, time::Duration::ZERO);
     Ok((jar.add(gone), Redirect::to("/")).into_response())
 }
 

@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use echos_core::{TenantStatus, settings, tenants};
 use echos_domain::Locale;
 use echos_domain::colour::Rgb;
@@ -19,7 +18,6 @@ use crate::admin::home::{Banner, Composition};
 use crate::contributions::ContributionView;
 use crate::error::WebError;
 use crate::gate::is_local_path;
-use crate::i18n::LANG_COOKIE;
 use crate::routes::Routes;
 use crate::site::{Page, Site};
 use crate::state::AppState;
@@ -185,18 +183,16 @@ struct Back {
 
 /// Remembers the visitor's language in a host-only cookie and goes back where they were.
 async fn set_language(
+    State(app): State<AppState>,
     Path(code): Path<String>,
     Query(back): Query<Back>,
     jar: CookieJar,
 ) -> Result<(CookieJar, Redirect), WebError> {
     let locale = Locale::parse(&code).filter(|l| l.code() == code).ok_or(WebError::NotFound)?;
     let target = back.retour.filter(|p| is_local_path(p)).unwrap_or_else(|| "/".into());
-    let cookie = Cookie::build((LANG_COOKIE, locale.code()))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .max_age(time::Duration::days(365))
-        .build();
+    let scheme = &app.config.platform.public_scheme;
+    let name = crate::session::cookie_names(scheme).lang;
+    let cookie = crate::session::cookie(name, locale.code().to_owned(), scheme == "https", time::Duration::days(365));
     Ok((jar.add(cookie), Redirect::to(&target)))
 }
 
