@@ -36,6 +36,8 @@ async fn request_spans_are_exported_over_otlp_with_the_region_and_request_id() {
     let r = app.get(&a.host, "/").await;
     assert_eq!(r.status, StatusCode::OK);
     let request_id = r.header("x-request-id").unwrap().to_owned();
+    let secret = "jeton-tres-secret-0123456789abcdef0123456789a";
+    assert_eq!(app.get(&a.host, &format!("/reinitialiser/{secret}")).await.status, StatusCode::GONE);
     // Shutting the provider down flushes the batch to the receiver.
     tokio::task::spawn_blocking(move || drop(guard)).await.unwrap();
     let body = got.lock().unwrap().clone();
@@ -44,4 +46,6 @@ async fn request_spans_are_exported_over_otlp_with_the_region_and_request_id() {
     assert!(has(a.slug.as_str()), "with the region");
     assert!(has(&request_id), "with the request id");
     assert!(has("echos-test"), "with the service name");
+    assert!(has("GET /reinitialiser/{token}"), "spans are named by the route's template");
+    assert!(!has(secret), "a token in the address never reaches a span");
 }

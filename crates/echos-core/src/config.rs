@@ -54,7 +54,7 @@ pub struct LinksConfig {
     pub resolve: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
     /// `outbox` (files in `outbox_dir`, one `.eml` per message) or `smtp`.
@@ -83,6 +83,42 @@ pub struct MediaConfig {
     /// Without both keys, the standard `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` are used.
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<String>,
+}
+
+/// A URL with its password (`scheme://user:password@host`) masked, for logs and `Debug`.
+pub fn redact_url(url: &str) -> String {
+    let scheme_end = url.find("://").map(|i| i + 3);
+    match (scheme_end, url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("subpools", &self.subpools)
+            .field("pool_size", &self.pool_size)
+            .field("platform_pool_size", &self.platform_pool_size)
+            .field("max_lifetime_secs", &self.max_lifetime_secs)
+            .field("acquire_timeout_secs", &self.acquire_timeout_secs)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("transport", &self.transport)
+            .field("outbox_dir", &self.outbox_dir)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for MediaConfig {
@@ -115,7 +151,7 @@ pub struct AccountsConfig {
     pub hash_queue_secs: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// The cluster that holds the control plane and, today, every region ("main").

@@ -505,6 +505,36 @@ fn draft(kind: Kind, item: &SeedItem) -> Result<Draft, CoreError> {
     Ok(d)
 }
 
+/// The demo's admin of a region: an account that signs in with `password`, confirmed, a member
+/// of the region with the admin role. Made once; later runs leave it as it is.
+pub async fn demo_admin(db: &Db, tenant: &Tenant, email: &Email, password: &str) -> Result<(), CoreError> {
+    let hash = secrets::hash_password(password)?;
+    let mut tx = TenantTx::begin(db, tenant).await?;
+    let account_id = Uuid::new_v4();
+    let created = sqlx::query_scalar!(
+        "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id, confirmed_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        account_id,
+        email.as_str(),
+        hash,
+        tenant.id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("creating the demo admin's account")?;
+    if let Some(account_id) = created {
+        let profile = Profile {
+            display_name: DisplayName::parse("Équipe d’animation")
+                .ok_or_else(|| CoreError::invalid("no display name"))?,
+            kind: MemberKind::Person,
+            audience: Some("mediator"),
+        };
+        accounts::join(&mut tx, tenant.id, account_id, &profile).await?;
+        crate::admin::members::make_admin_by_email(&mut tx, email.as_str()).await?;
+    }
+    tx.commit().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,34 +592,4 @@ mod tests {
             .is_err()
         );
     }
-}
-
-/// The demo's admin of a region: an account that signs in with `password`, confirmed, a member
-/// of the region with the admin role. Made once; later runs leave it as it is.
-pub async fn demo_admin(db: &Db, tenant: &Tenant, email: &Email, password: &str) -> Result<(), CoreError> {
-    let hash = secrets::hash_password(password)?;
-    let mut tx = TenantTx::begin(db, tenant).await?;
-    let account_id = Uuid::new_v4();
-    let created = sqlx::query_scalar!(
-        "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id, confirmed_at) VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (email) DO NOTHING RETURNING id",
-        account_id,
-        email.as_str(),
-        hash,
-        tenant.id
-    )
-    .fetch_optional(&mut *tx)
-    .await
-    .context("creating the demo admin's account")?;
-    if let Some(account_id) = created {
-        let profile = Profile {
-            display_name: DisplayName::parse("Équipe d’animation")
-                .ok_or_else(|| CoreError::invalid("no display name"))?,
-            kind: MemberKind::Person,
-            audience: Some("mediator"),
-        };
-        accounts::join(&mut tx, tenant.id, account_id, &profile).await?;
-        crate::admin::members::make_admin_by_email(&mut tx, email.as_str()).await?;
-    }
-    tx.commit().await
 }

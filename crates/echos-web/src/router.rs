@@ -115,22 +115,33 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/echosciences-tls", axum::routing::get(admin::tls_allowed))
         .merge(assets::routes())
         .merge(sites)
+        // Inside the routing, so that the span is named by the route that matched, by its
+        // template (`GET /reinitialiser/{token}`): a token in the address never reaches a span
+        // or a log line.
+        .route_layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("", |m| m.as_str());
+                    tracing::info_span!(
+                        "request",
+                        otel.name = %format_args!("{} {route}", req.method()),
+                        method = %req.method(),
+                        route = %route,
+                        request_id = %id,
+                        tenant = tracing::field::Empty
+                    )
+                })
+                // Server errors are logged where they happen, with their cause; a suspended
+                // region's 503 is not an error of ours.
+                .on_failure(()),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(middleware::from_fn(run_to_completion))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.http.request_timeout_secs),
         ))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<_>| {
-                    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, tenant = tracing::field::Empty)
-                })
-                // Server errors are logged where they happen, with their cause; a suspended
-                // region's 503 is not an error of ours.
-                .on_failure(()),
-        )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)

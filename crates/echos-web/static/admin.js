@@ -115,8 +115,13 @@
       });
     }
     field.addEventListener("input", update);
-    // Only once something changes: the server's line stays as it was measured.
-    last = HEX.test(field.value.trim()) ? field.value.trim().toLowerCase() : null;
+    // The server measured the colour as it stands: its line stays, but a failing one gets the
+    // button that applies the suggested shade.
+    var value = field.value.trim().toLowerCase();
+    if (HEX.test(value)) {
+      last = value;
+      if (line && line.classList.contains("contrast--fail")) report(line, parse(value), field);
+    }
   }
 
   // `optional`: the preview hides the line when the field is empty (the tagline).

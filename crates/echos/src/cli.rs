@@ -113,9 +113,13 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
         config.telemetry.otlp_endpoint.as_deref(),
         &config.telemetry.service_name,
     )?;
-    let db = Db::connect(&config.database)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot reach PostgreSQL at {}: {}", redact(&config.database.url), sentence(e)))?;
+    let db = Db::connect(&config.database).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot reach PostgreSQL at {}: {}",
+            echos_core::config::redact_url(&config.database.url),
+            sentence(e)
+        )
+    })?;
     let domain = config.platform_domain();
     match args.command {
         Command::Serve { bind } => {
@@ -300,20 +304,6 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
         }
     }
     Ok(())
-}
-
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// The media store the configuration names: a local directory, or S3 through `echos-s3`.

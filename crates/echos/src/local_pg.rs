@@ -18,13 +18,15 @@ pub async fn ensure_database(config: &Config) -> anyhow::Result<String> {
     let opts = PgConnectOptions::from_str(&url).context("reading the database URL")?;
     match create_if_missing(&opts).await {
         Ok(()) => return Ok(url),
-        Err(e) if !is_unreachable(&e) => return Err(e).context(format!("PostgreSQL at {}", crate::cli::redact(&url))),
+        Err(e) if !is_unreachable(&e) => {
+            return Err(e).context(format!("PostgreSQL at {}", echos_core::config::redact_url(&url)));
+        }
         Err(_) => {}
     }
     let Some(bin) = find_pg_bin() else {
         bail!(
             "no PostgreSQL answers at {} and no PostgreSQL binaries are installed here: install PostgreSQL (for example `apt-get install postgresql`) or set DATABASE_URL to a running server",
-            crate::cli::redact(&url)
+            echos_core::config::redact_url(&url)
         );
     };
     let dir = std::path::absolute(config.paths.data_dir.join("postgres"))?;

@@ -27,9 +27,10 @@ async fn a_saved_look_shows_on_the_public_site_at_once() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(location(&r), "/admin/apparence?ok=1");
     let home = app.get(&a.host, "/").await;
+    let home_body = home.body.replace("&#x2f;", "/");
     assert!(home.body.contains("Sciences en Vercors"));
     assert!(home.body.contains("--color-primary:#7a1f5c"), "the colour reaches the page's style");
-    assert!(home.body.contains("href=\"https://musee.example/visiter\""), "the footer link");
+    assert!(home_body.contains("href=\"https://musee.example/visiter\""), "the footer link");
     assert!(audit_actions(&app, &a).await.contains(&"branding.look".to_owned()));
 }
 
@@ -83,7 +84,7 @@ async fn a_pale_colour_gets_a_warning_with_its_ratio_and_a_darker_shade() {
     fields.push(("apercu", "1"));
     let r = post(&app, &a, &mut admin, "/admin/apparence", &fields).await;
     // White reads at 4.48:1 on #777777 (near-black at 4.2): just under AA; #717171 passes.
-    assert!(r.body.contains("4.48"), "the measured ratio");
+    assert!(r.body.contains("4,48:1"), "the measured ratio, written the French way");
     assert!(r.body.contains("#717171"), "a darker shade that passes");
 }
 
@@ -165,17 +166,13 @@ async fn a_logo_is_stored_for_the_region_and_svg_or_html_is_refused() {
     );
     let r = upload(&app, &a, &admin, "logo", "logo.png", "image/png", &png()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let home = app.get(&a.host, "/").await;
-    let src = home
-        .body
-        .split("class=\"brand__logo\"><img src=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_default();
+    let home = app.get(&a.host, "/").await.body.replace("&#x2f;", "/");
+    let src =
+        home.split("class=\"brand__logo\"><img src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
     assert!(src.starts_with(&format!("/media/tenants/{}/brand/", a.tenant.id)), "{src}");
     let img = app.get(&a.host, src).await;
     assert_eq!(img.status, StatusCode::OK);
-    assert_eq!(img.header("content-type"), Some("image/png"));
+    assert!(img.header("content-type").unwrap_or_default().starts_with("image/"));
     let fav = upload(&app, &a, &admin, "favicon", "f.png", "image/png", &png()).await;
     assert_eq!(fav.status, StatusCode::SEE_OTHER);
     assert!(app.get(&a.host, "/").await.body.contains("rel=\"apple-touch-icon\""));

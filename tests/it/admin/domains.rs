@@ -36,7 +36,7 @@ async fn domains_of_another_region_of_the_platform_or_local_are_refused() {
             .fetch_all(app.db.platform())
             .await
             .unwrap();
-    assert_eq!(hosts, [a.host.clone()], "nothing added to A");
+    assert_eq!(hosts, std::slice::from_ref(&a.host), "nothing added to A");
     // B's pending domain is not served, not even by B.
     assert_eq!(app.get("sciences-b.fr", "/").await.status, StatusCode::NOT_FOUND);
     // A's admin cannot verify, promote or remove B's domain.
@@ -83,7 +83,13 @@ async fn a_domain_is_served_once_verified_and_becomes_primary() {
             .unwrap();
     assert!(verified, "{}", page.body);
     app.state.directory.invalidate_all();
-    assert_eq!(app.get(&domain, "/").await.status, StatusCode::OK, "served once verified");
+    let served = app.get(&domain, "/articles").await;
+    assert_eq!(
+        served.status,
+        StatusCode::MOVED_PERMANENTLY,
+        "served once verified: to the primary host, until it is the primary"
+    );
+    assert_eq!(served.header("location"), Some(format!("http://{}/articles", a.host).as_str()));
     let tls = app.get(echos_tests::PLATFORM_DOMAIN, &format!("/.well-known/echosciences-tls?domain={domain}")).await;
     assert_eq!(tls.status, StatusCode::OK, "a certificate may be issued for it");
     let unknown = app.get(echos_tests::PLATFORM_DOMAIN, "/.well-known/echosciences-tls?domain=inconnu.fr").await;

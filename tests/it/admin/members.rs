@@ -15,10 +15,11 @@ async fn the_list_searches_and_filters_and_the_export_neutralises_formulas() {
     let other = app.member(&a, "Paul Tranquille").await;
     let found = app.get_as(&a.host, "/admin/membres?q=tranquille", &mut admin.browser).await;
     assert_eq!(found.status, StatusCode::OK);
+    let row = |handle: &str| format!("@{handle}<");
     assert!(found.body.contains("Paul Tranquille"));
-    assert!(!found.body.contains("Alice Admin"), "the search narrows the list");
-    let admins = app.get_as(&a.host, "/admin/membres?role=admin", &mut admin.browser).await;
-    assert!(admins.body.contains("Alice Admin") && !admins.body.contains("Paul Tranquille"));
+    assert!(!found.body.replace("&#x2f;", "/").contains(&row(&admin.handle)), "the search narrows the list");
+    let admins = app.get_as(&a.host, "/admin/membres?role=admin", &mut admin.browser).await.body.replace("&#x2f;", "/");
+    assert!(admins.contains(&row(&admin.handle)) && !admins.contains("Paul Tranquille"));
     assert_eq!(
         app.get_as(&a.host, "/admin/membres?role=king", &mut admin.browser).await.status,
         StatusCode::BAD_REQUEST
@@ -43,7 +44,7 @@ async fn roles_change_and_the_last_admin_cannot_be_demoted() {
     let me = member_id(&app, &a, &admin.handle).await;
     let r = post(&app, &a, &mut admin, &format!("/admin/membres/{me}/role"), &[("role", "member")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "the only admin stays an admin");
-    assert!(r.body.contains("dernier") || r.body.contains("last"), "the page says why");
+    assert!(r.body.contains("au moins un·e administrateur·rice"), "the page says why");
     let paul = app.member(&a, "Paul Promu").await;
     let paul_id = member_id(&app, &a, &paul.handle).await;
     let r = post(&app, &a, &mut admin, &format!("/admin/membres/{paul_id}/role"), &[("role", "admin")]).await;

@@ -152,7 +152,7 @@ pub(super) async fn list(
         })
         .await?;
     let view = ListQueryView {
-        any: q.query(None) != "",
+        any: !q.query(None).is_empty(),
         q: q.q.clone(),
         kind: q.kind.clone(),
         role: q.role.clone(),

@@ -25,7 +25,7 @@ use crate::state::AppState;
 struct SettingsPage<'a> {
     form: &'a FormState,
     kinds: Vec<(&'static str, bool)>,
-    locales: Vec<(&'static str, &'static str, bool)>,
+    offered_locales: Vec<(&'static str, &'static str, bool)>,
     time_zones: &'static [&'static str],
     checks: Vec<(&'static str, bool)>,
     saved: bool,
@@ -62,7 +62,7 @@ fn show(
     let ctx = SettingsPage {
         form,
         kinds: Kind::ALL.iter().map(|k| (k.code(), offer.kinds.contains(k))).collect(),
-        locales: Locale::ALL.iter().map(|l| (l.code(), l.native_name(), offer.locales.contains(l))).collect(),
+        offered_locales: Locale::ALL.iter().map(|l| (l.code(), l.native_name(), offer.locales.contains(l))).collect(),
         time_zones: TIME_ZONES,
         checks: vec![
             ("requires_confirmation", s.requires_confirmation),
