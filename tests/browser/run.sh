@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ECHOS=${ECHOS_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/echos}
+export ECHOS_BIN=$(realpath "$ECHOS")
 ADMIN=${ECHOS_BROWSER_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export DATABASE_URL=${ADMIN%/*}/echosciences_browser
 export ECHOS_PLATFORM__DOMAIN=localhost ECHOS_TELEMETRY__LOG=warn ECHOS_TENANCY__SPARES=1

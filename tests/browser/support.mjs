@@ -50,3 +50,44 @@ export async function signUp(page, base, { name, email, audience = 'mediator' })
   await page.goto(`${base}/mon-espace`);
   assert.match(await page.content(), new RegExp(name));
 }
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/**
+ * A page that fails the test on any Content-Security-Policy violation Chromium reports (the
+ * pages run under `script-src 'self'`, no inline script): call `page.cspViolations()` at the end.
+ */
+export async function watchedPage(context) {
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+  });
+  page.cspViolations = () => violations;
+  return page;
+}
+
+/** Fails unless the page has no WCAG 2.1 AA violation axe-core can find, at phone and desktop widths. */
+export async function checkA11y(page, label) {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  for (const size of [PHONE, DESKTOP]) {
+    await page.setViewportSize(size);
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const found = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(found, [], `${label} at ${size.width}px`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    assert.ok(!overflow, `${label} at ${size.width}px scrolls sideways`);
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+/** Screenshots of the page at phone and desktop widths: `<name>-phone.png`, `<name>-desktop.png`. */
+export async function shoot(page, name) {
+  for (const [suffix, size] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.evaluate(() => window.scrollTo(0, 0)); // sticky parts drawn where they start
+    await page.screenshot({ path: join(shots, `${name}-${suffix}.png`), fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}

@@ -77,8 +77,8 @@ pub fn stacked_bars(title: &str, labels: &[String], series: &[(String, Vec<i64>)
                 PALETTE[s % PALETTE.len()]
             );
         }
-        // Every label when they fit, else every other one.
-        if labels.len() <= 12 || i % 2 == 0 {
+        // Every label when they fit (a month's is ~70 px), else every other one.
+        if (labels.len() as f64) * 76.0 <= W - LEFT || i % 2 == 0 {
             let _ = write!(
                 out,
                 r##"<text x="{cx:.1}" y="{ly:.1}" text-anchor="middle" font-size="12" fill="#3d4451">{}</text>"##,

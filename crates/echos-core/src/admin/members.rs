@@ -166,14 +166,16 @@ pub enum Sanction {
     Lift,
 }
 
-/// Applies a sanction, tells the member why (a notification; by e-mail if they chose so), and
-/// records it. A ban ends the member's sessions in this region. One cannot sanction oneself.
+/// Applies a sanction, tells the member why (`message`, in the region's language: a
+/// notification, by e-mail if they chose so), and records it. A ban ends the member's sessions in
+/// this region. One cannot sanction oneself.
 pub async fn sanction(
     tx: &mut TenantTx<'_>,
     tenant_id: Uuid,
     by: &Member,
     id: i64,
     s: &Sanction,
+    message: &str,
 ) -> Result<(), CoreError> {
     if id == by.id {
         return Err(CoreError::Forbidden);
@@ -212,14 +214,7 @@ pub async fn sanction(
         .await
         .context("ending a banned member's sessions")?;
     }
-    let message = match s {
-        Sanction::Suspend { until, reason } => {
-            format!("Votre compte est suspendu jusqu’au {} : {reason}", until.date())
-        }
-        Sanction::Ban { reason } => format!("Votre compte est exclu de ce réseau : {reason}"),
-        Sanction::Lift => "Votre compte peut de nouveau publier sur ce réseau.".to_owned(),
-    };
-    notifications::notify(tx, tenant_id, id, "moderation", &message, None).await?;
+    notifications::notify(tx, tenant_id, id, "moderation", message, None).await?;
     let before = serde_json::json!({
         "suspended_until": target.suspended_until.map(|d| d.date().to_string()),
         "banned": target.banned_at.is_some(),

@@ -338,8 +338,19 @@ pub(super) async fn sanction(
     let (Some(sanction), true) = (sanction, form.is_ok()) else {
         return show_member(&app, &me, &page, id, &form, StatusCode::UNPROCESSABLE_ENTITY, None).await;
     };
+    // Told in the region's language (the notification is stored as text).
+    let tl = me.tenant.default_locale;
+    let message = match &sanction {
+        Sanction::Suspend { until, reason } => t(
+            tl,
+            "admin.members.told.suspend",
+            &[("date", crate::format::long_date(until.date(), tl)), ("reason", reason.clone())],
+        ),
+        Sanction::Ban { reason } => t(tl, "admin.members.told.ban", &[("reason", reason.clone())]),
+        Sanction::Lift => t(tl, "admin.members.told.lift", &[]),
+    };
     let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;
-    members::sanction(&mut tx, me.tenant.id, &me.member, id, &sanction).await?;
+    members::sanction(&mut tx, me.tenant.id, &me.member, id, &sanction, &message).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/membres/{id}?ok=sanction")).into_response())
 }
