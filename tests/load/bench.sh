@@ -17,7 +17,7 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 echo "# $N regions — $(date -u +%F) — $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(psql -At "$ADMIN" -c 'show server_version')"
-cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
+SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
 psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_bench WITH (FORCE)" -c "CREATE DATABASE echosciences_bench"
 "$T/echos" migrate >/dev/null
 "$T/echos-bench" provision "$N"

@@ -16,10 +16,10 @@ export ECHOS_TENANCY__SPARES=0 ECHOS_TELEMETRY__LOG=warn ECHOS_PLATFORM__DOMAIN=
 export ECHOS_ACCOUNTS__WORKER_IN_SERVE=false
 T=${CARGO_TARGET_DIR:-target}/release
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill ${SERVER:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 echo "# console with $MEMBERS members and $CONTRIBUTIONS contributions — $(date -u +%F) — $(nproc) cores, $(psql -At "$ADMIN" -c 'show server_version')"
-cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
+SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
 psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_console WITH (FORCE)" -c "CREATE DATABASE echosciences_console"
 "$T/echos" migrate >/dev/null
 "$T/echos-bench" fill-console console "$MEMBERS" "$CONTRIBUTIONS"

@@ -25,7 +25,7 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 if [ "$PROFILE" = release ]; then flag=--release; else flag=; fi
-cargo build $flag -q -p echos -p echos-tests --bin echos --bin echos-bench
+SQLX_OFFLINE=true cargo build $flag -q -p echos -p echos-tests --bin echos --bin echos-bench
 psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_hangups WITH (FORCE)" -c "CREATE DATABASE echosciences_hangups"
 "$T/echos" migrate >/dev/null
 "$T/echos-bench" provision "$REGIONS" >/dev/null

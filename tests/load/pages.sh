@@ -16,7 +16,7 @@ export ECHOS_ACCOUNTS__WORKER_IN_SERVE=false
 T=${CARGO_TARGET_DIR:-target}/release
 
 echo "# pages with $PER_KIND contributions of each kind — $(date -u +%F) — $(nproc) cores, $(psql -At "$ADMIN" -c 'show server_version')"
-cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
+SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
 psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_pages WITH (FORCE)" -c "CREATE DATABASE echosciences_pages"
 "$T/echos" migrate >/dev/null
 "$T/echos-bench" fill pages "$PER_KIND"

@@ -135,7 +135,7 @@ macro_rules! read {
                     p.status AS \"preview_status?\", p.title AS preview_title, p.description AS preview_description,
                     p.image_url AS preview_image, p.site_name AS preview_site,
                     (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
-                    (SELECT count(*) FROM likes l WHERE l.contribution_id = c.id) AS \"like_count!\",
+                    c.like_count,
                     c.featured_at IS NOT NULL AS \"featured!\", c.published_at, c.updated_at
                FROM contributions c
                JOIN members m ON m.id = c.author_id

@@ -38,6 +38,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(4, "platform", "0004_email_changes.sql"),
         migration!(5, "platform", "0005_search.sql"),
         migration!(6, "platform", "0006_console.sql"),
+        migration!(7, "platform", "0007_like_count.sql"),
     ]
 }
 
@@ -55,6 +56,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(9, "tenant", "0009_search.sql"),
         migration!(10, "tenant", "0010_structure_managers.sql"),
         migration!(11, "tenant", "0011_console.sql"),
+        migration!(12, "tenant", "0012_participation.sql"),
     ]
 }
 

@@ -73,3 +73,102 @@ async fn page_views_are_counted_in_memory_then_written_in_one_go() {
         app.in_region(&b, "SELECT coalesce(sum(views), 0)::bigint FROM page_views WHERE $1 = $1", "x").await;
     assert_eq!(in_b, 1, "each region counts its own");
 }
+
+/// A month that has ended is counted once and kept: what changes in it afterwards does not move
+/// its figures, while the month under way is counted live; a period that covers a month in part
+/// counts those days alone.
+#[tokio::test]
+async fn an_ended_month_is_counted_once_and_kept_the_month_under_way_live() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut admin = app.admin(&a, "Alice Admin").await;
+    let mut author = app.member(&a, "Autrice").await;
+    for title in ["Un", "Deux", "Trois"] {
+        app.publish(&a, &mut author, "articles", &[("title", title)]).await;
+    }
+    // Two of them moved to the 10th of last March, one stays this month.
+    let _: i64 = app
+        .in_region(
+            &a,
+            "WITH moved AS (UPDATE contributions SET published_at = $1::date + time '12:00'
+                             WHERE title IN ('Un', 'Deux') RETURNING 1) SELECT count(*) FROM moved",
+            &last_march().replace_day(10).unwrap().to_string(),
+        )
+        .await;
+    let march = last_march().to_string()[..7].to_owned();
+    let this_month = time::OffsetDateTime::now_utc().date().to_string()[..7].to_owned();
+    let period = format!("/admin/participation/contributions.csv?du={}-01&au={}", march, today());
+    let articles = |csv: &str, month: &str| -> String {
+        let row = csv.lines().find(|l| l.starts_with(month)).unwrap_or_else(|| panic!("{month} in {csv}"));
+        row.split(',').nth(1).unwrap().to_owned()
+    };
+
+    let csv = app.get_as(&a.host, &period, &mut admin.browser).await.body;
+    assert_eq!(articles(&csv, &march), "2");
+    assert_eq!(articles(&csv, &this_month), "1");
+    let kept: i64 = app
+        .in_region(&a, "SELECT count(*) FROM participation_months WHERE month = $1::date", &format!("{march}-01"))
+        .await;
+    assert!(kept > 0, "March is kept");
+
+    // One more backdated into March, one more this month.
+    app.publish(&a, &mut author, "articles", &[("title", "Quatre")]).await;
+    app.publish(&a, &mut author, "articles", &[("title", "Cinq")]).await;
+    let _: i64 = app
+        .in_region(
+            &a,
+            "WITH moved AS (UPDATE contributions SET published_at = $1::date + time '12:00'
+                             WHERE title = 'Quatre' RETURNING 1) SELECT count(*) FROM moved",
+            &last_march().replace_day(20).unwrap().to_string(),
+        )
+        .await;
+    let csv = app.get_as(&a.host, &period, &mut admin.browser).await.body;
+    assert_eq!(articles(&csv, &march), "2", "March's figures are fixed");
+    assert_eq!(articles(&csv, &this_month), "2", "this month is live");
+
+    // From the 15th of March: those days alone, counted live (the one of the 20th).
+    let part = format!("/admin/participation/contributions.csv?du={march}-15&au={}", today());
+    let csv = app.get_as(&a.host, &part, &mut admin.browser).await.body;
+    assert_eq!(articles(&csv, &march), "1");
+}
+
+/// A contribution's "J'aime" count follows likes given, taken back, and those of a member who
+/// leaves; the most liked are ranked by it.
+#[tokio::test]
+async fn the_like_count_follows_likes_and_members_who_leave() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut author = app.member(&a, "Autrice").await;
+    let mut fan = app.member(&a, "Fan").await;
+    let mut admin = app.admin(&a, "Alice Admin").await;
+    let url = app.publish(&a, &mut author, "articles", &[("title", "Aimé")]).await;
+    let id = url.split('/').nth(2).and_then(|s| s.split('-').next()).unwrap().to_owned();
+    let like = format!("/articles/{id}/jaime");
+    app.post_form(&a.host, &like, &[], &mut fan.browser).await;
+    app.post_form(&a.host, &like, &[], &mut admin.browser).await;
+    let count = || app.in_region::<i64>(&a, "SELECT like_count FROM contributions WHERE id = $1::bigint", &id);
+    assert_eq!(count().await, 2);
+    app.post_form(&a.host, &like, &[], &mut admin.browser).await;
+    assert_eq!(count().await, 1, "taken back");
+    let _: i64 = app
+        .in_region(
+            &a,
+            "WITH gone AS (DELETE FROM members WHERE display_name = $1 RETURNING 1) SELECT count(*) FROM gone",
+            "Fan",
+        )
+        .await;
+    assert_eq!(count().await, 0, "the likes of a member who left");
+    let page = app.get_as(&a.host, &url, &mut admin.browser).await;
+    assert!(page.status.is_success());
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// The last March that has ended (this year's from April on, else last year's).
+fn last_march() -> time::Date {
+    let t = today();
+    let year = if t.month() as u8 > 3 { t.year() } else { t.year() - 1 };
+    time::Date::from_calendar_date(year, time::Month::March, 1).unwrap()
+}

@@ -53,23 +53,29 @@ pub struct Filter {
 pub async fn list(tx: &mut TenantTx<'_>, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<Row>, i64), CoreError> {
     let pattern =
         f.text.as_deref().map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    // The filters pick ids from `members` alone (the shared accounts table is only asked about
+    // the member at hand); only the page's rows are joined and counted.
     let rows = sqlx::query!(
-        r#"SELECT m.id, m.handle, m.display_name, a.email AS "email?", m.kind, m.audience, m.role,
+        r#"WITH hits AS (
+             SELECT m.id, m.joined_at FROM members m
+              WHERE ($1::text IS NULL OR m.display_name ILIKE $1 OR m.handle ILIKE $1
+                     OR EXISTS (SELECT 1 FROM platform.accounts a WHERE a.id = m.account_id AND a.email ILIKE $1))
+                AND ($2::text IS NULL OR m.kind = $2)
+                AND ($3::text IS NULL OR m.role = $3)
+                AND ($4::bool IS NULL OR coalesce((SELECT a.confirmed_at IS NOT NULL FROM platform.accounts a
+                                                   WHERE a.id = m.account_id), false) = $4)
+                AND ($5::date IS NULL OR m.joined_at >= $5)
+                AND ($6::date IS NULL OR m.last_seen_at >= $6)
+                AND ($9::bigint IS NULL OR m.id = $9)),
+           page AS (SELECT id FROM hits ORDER BY joined_at DESC, id DESC LIMIT $7 OFFSET $8)
+           SELECT m.id, m.handle, m.display_name, a.email AS "email?", m.kind, m.audience, m.role,
                   a.confirmed_at IS NOT NULL AS "confirmed!", m.joined_at, m.last_seen_at, m.suspended_until,
                   m.banned_at IS NOT NULL AS "banned!", m.sanction_reason,
                   (SELECT count(*) FROM contributions c WHERE c.author_id = m.id AND c.status = 'published') AS "contributions!",
-                  count(*) OVER () AS "total!"
-             FROM members m
+                  (SELECT count(*) FROM hits) AS "total!"
+             FROM page JOIN members m ON m.id = page.id
              LEFT JOIN platform.accounts a ON a.id = m.account_id
-            WHERE ($1::text IS NULL OR m.display_name ILIKE $1 OR m.handle ILIKE $1 OR a.email ILIKE $1)
-              AND ($2::text IS NULL OR m.kind = $2)
-              AND ($3::text IS NULL OR m.role = $3)
-              AND ($4::bool IS NULL OR (a.confirmed_at IS NOT NULL) = $4)
-              AND ($5::date IS NULL OR m.joined_at >= $5)
-              AND ($6::date IS NULL OR m.last_seen_at >= $6)
-              AND ($9::bigint IS NULL OR m.id = $9)
-            ORDER BY m.joined_at DESC, m.id DESC
-            LIMIT $7 OFFSET $8"#,
+            ORDER BY m.joined_at DESC, m.id DESC"#,
         pattern,
         f.kind.map(MemberKind::as_str),
         f.role.map(Role::code),

@@ -97,12 +97,13 @@ struct Figures {
 async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Figures, CoreError> {
     let tz = tenant.time_zone.as_str();
     let kinds: Vec<String> = ["person", "structure"].map(str::to_owned).to_vec();
-    let members = by_month(&stats::members(tx, p, tz).await?, p, &kinds);
+    let monthly = stats::monthly(tx, p, tz, time::OffsetDateTime::now_utc().date()).await?;
+    let members = by_month(&monthly.members, p, &kinds);
     let codes: Vec<String> = Kind::ALL.iter().map(|k| k.code().to_owned()).collect();
-    let contributions = by_month(&stats::contributions(tx, p, tz).await?, p, &codes);
+    let contributions = by_month(&monthly.contributions, p, &codes);
     let inter: Vec<String> = ["comments", "likes"].map(str::to_owned).to_vec();
-    let interactions = by_month(&stats::interactions(tx, p, tz).await?, p, &inter);
-    let active = by_month(&stats::active(tx, p, tz).await?, p, &["active".to_owned()]);
+    let interactions = by_month(&monthly.interactions, p, &inter);
+    let active = by_month(&monthly.active, p, &["active".to_owned()]);
     Ok(Figures {
         members: (kinds, members),
         contributions: (codes, contributions),
@@ -110,7 +111,7 @@ async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Fi
         active,
         views: stats::views(tx, p).await?,
         most_read: stats::most_read(tx, 10).await?,
-        most_liked: stats::most_liked(tx, p, tz, 10).await?,
+        most_liked: stats::most_liked(tx, 10).await?,
     })
 }
 
