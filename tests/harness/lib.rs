@@ -104,7 +104,8 @@ impl TestApp {
         let db = Db::connect(&config.database).await.expect("test database");
         let media =
             echos_core::MediaStore::local(std::env::temp_dir().join(format!("echos-media-{}", std::process::id())));
-        let state = AppState::new(db.clone(), config.clone(), media).expect("state");
+        let payments = echos_billing::from_config(&config.billing).expect("billing");
+        let state = AppState::new(db.clone(), config.clone(), media, payments).expect("state");
         state.directory.listen().await.expect("listening for region changes");
         let router = echos_web::router(state.clone());
         Self { db, config, state, router }
@@ -282,6 +283,14 @@ impl TestApp {
         tx.commit().await.unwrap();
         v
     }
+}
+
+/// Closes a region (archived: its site answers 503, nothing is deleted).
+pub async fn close_region(app: &TestApp, t: &TestTenant) {
+    let mut conn = app.db.platform().acquire().await.unwrap();
+    echos_core::lifecycle::transition(&mut conn, t.tenant.id, echos_core::TenantStatus::Archived, "test", "")
+        .await
+        .unwrap();
 }
 
 pub fn random_slug() -> Slug {

@@ -136,18 +136,29 @@ pub async fn join(
     account_id: Uuid,
     profile: &Profile,
 ) -> Result<Member, CoreError> {
+    join_on(tx, tenant_id, account_id, profile).await
+}
+
+/// Like [`join`], on a connection whose transaction has the region's schema selected (a region
+/// being opened, whose first admin joins in the same transaction).
+pub async fn join_on(
+    tx: &mut sqlx::PgConnection,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    profile: &Profile,
+) -> Result<Member, CoreError> {
     sqlx::query!(
         "INSERT INTO platform.memberships (account_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         account_id,
         tenant_id
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .context("recording a membership")?;
     let base = profile.display_name.handle_base();
     let taken: Vec<String> =
         sqlx::query_scalar!("SELECT handle FROM members WHERE handle = $1 OR handle LIKE $1 || '-%'", base)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await
             .context("finding a free handle")?;
     // Two people of the same name may join at the same moment: a handle taken meanwhile is
@@ -167,7 +178,7 @@ pub async fn join(
             profile.kind.as_str(),
             profile.audience
         )
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await
         .context("joining a region")?;
         if let Some(row) = joined {

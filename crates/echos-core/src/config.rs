@@ -24,7 +24,64 @@ pub struct Config {
     pub media: MediaConfig,
     pub links: LinksConfig,
     pub domains: DomainsConfig,
+    pub billing: BillingConfig,
     pub dev: DevConfig,
+}
+
+/// Science centres' sign-up and subscriptions. Billing is on when the Stripe secret key and the
+/// webhook secret are both set; off (the default, and the demo), a sign-up opens a region in
+/// trial that waits for an operator's approval.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingConfig {
+    pub stripe_secret_key: Option<String>,
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe's API (`https://api.stripe.com/`); tests point it at a local stand-in.
+    pub stripe_api_base: String,
+    /// The Stripe price of the first year and of each following year, by lookup key.
+    pub first_year_lookup_key: String,
+    pub yearly_lookup_key: String,
+    /// Days of Stripe trial before the first payment (0: none).
+    pub stripe_trial_days: u32,
+    /// The prices shown on the platform's site, in euros (Stripe holds the real ones).
+    pub first_year_price_eur: u32,
+    pub yearly_price_eur: u32,
+    /// Without billing: how long a region opened in trial runs before it needs approval.
+    pub trial_days: i64,
+    /// A payment late this many days suspends the region (read-only with a notice)…
+    pub grace_days: i64,
+    /// …and a suspended region closes after this many more (nothing is deleted).
+    pub read_only_days: i64,
+    /// A scheduled deletion happens this many days after it is confirmed (undoable till then).
+    pub deletion_delay_days: i64,
+}
+
+impl BillingConfig {
+    /// Stripe's keys, when billing is on.
+    pub fn stripe(&self) -> Option<(&str, &str)> {
+        match (self.stripe_secret_key.as_deref(), self.stripe_webhook_secret.as_deref()) {
+            (Some(k), Some(w)) if !k.is_empty() && !w.is_empty() => Some((k, w)),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for BillingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("BillingConfig")
+            .field("stripe_secret_key", &hidden(&self.stripe_secret_key))
+            .field("stripe_webhook_secret", &hidden(&self.stripe_webhook_secret))
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("first_year_lookup_key", &self.first_year_lookup_key)
+            .field("yearly_lookup_key", &self.yearly_lookup_key)
+            .field("stripe_trial_days", &self.stripe_trial_days)
+            .field("trial_days", &self.trial_days)
+            .field("grace_days", &self.grace_days)
+            .field("read_only_days", &self.read_only_days)
+            .field("deletion_delay_days", &self.deletion_delay_days)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Regions' own domains: how their verification file is fetched.
@@ -290,6 +347,20 @@ impl Default for Config {
                 resolve: Vec::new(),
             },
             domains: DomainsConfig { http_check_port: None },
+            billing: BillingConfig {
+                stripe_secret_key: None,
+                stripe_webhook_secret: None,
+                stripe_api_base: "https://api.stripe.com/".into(),
+                first_year_lookup_key: "echos_first_year".into(),
+                yearly_lookup_key: "echos_yearly".into(),
+                stripe_trial_days: 0,
+                first_year_price_eur: 3_000,
+                yearly_price_eur: 1_200,
+                trial_days: 30,
+                grace_days: 14,
+                read_only_days: 30,
+                deletion_delay_days: 30,
+            },
             dev: DevConfig { reload_templates: false },
         }
     }
@@ -375,6 +446,31 @@ impl Config {
         }
         if self.database.url.parse::<sqlx::postgres::PgConnectOptions>().is_err() {
             return bad("database.url", "it is not a PostgreSQL URL (postgres://user@host:port/database)");
+        }
+        let b = &self.billing;
+        if b.stripe_secret_key.as_deref().is_some_and(|k| !k.is_empty())
+            != b.stripe_webhook_secret.as_deref().is_some_and(|k| !k.is_empty())
+        {
+            return bad(
+                "billing.stripe_secret_key",
+                "set both billing.stripe_secret_key and billing.stripe_webhook_secret, or neither",
+            );
+        }
+        if !(b.stripe_api_base.starts_with("https://") || b.stripe_api_base.starts_with("http://")) {
+            return bad("billing.stripe_api_base", "it must be an http:// or https:// URL");
+        }
+        if b.first_year_lookup_key.is_empty() || b.yearly_lookup_key.is_empty() {
+            return bad("billing.first_year_lookup_key", "the prices' lookup keys cannot be empty");
+        }
+        for (key, v) in [
+            ("billing.trial_days", b.trial_days),
+            ("billing.grace_days", b.grace_days),
+            ("billing.read_only_days", b.read_only_days),
+            ("billing.deletion_delay_days", b.deletion_delay_days),
+        ] {
+            if !(0..=3650).contains(&v) {
+                return bad(key, "it must be between 0 and 3650 days");
+            }
         }
         Ok(self)
     }

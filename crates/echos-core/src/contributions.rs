@@ -454,6 +454,22 @@ pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result
     query.fetch_all(&mut **tx).await.context("listing the latest contributions")
 }
 
+/// The latest published contributions of every kind (announcements still open), newest first:
+/// what the platform's home page shows of a region that chose to show it.
+pub async fn latest_published(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<Contribution>, CoreError> {
+    read!(
+        "'' AS \"body_md!\", '' AS \"body_html!\"",
+        "WHERE c.id IN (SELECT id FROM contributions
+                         WHERE status = 'published' AND (closes_on IS NULL OR closes_on >= current_date)
+                         ORDER BY published_at DESC, id DESC LIMIT $1)
+         ORDER BY c.published_at DESC, c.id DESC",
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing the latest published")
+}
+
 /// How many contributions a member (or a structure through them) wrote in the last `within`.
 pub async fn created_since(tx: &mut TenantTx<'_>, author_id: i64, within: time::Duration) -> Result<i64, CoreError> {
     let since = OffsetDateTime::now_utc() - within;

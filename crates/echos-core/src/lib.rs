@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod archive;
+pub mod billing;
 pub mod comments;
 pub mod config;
 pub mod contributions;
@@ -11,20 +13,26 @@ pub mod db;
 pub mod definitions;
 pub mod directory;
 pub mod error;
+pub mod exports;
 pub mod follows;
 pub mod images;
 pub mod jobs;
+pub mod lifecycle;
 pub mod mail;
 pub mod markdown;
 pub mod media;
 pub mod migrate;
 pub mod notifications;
+pub mod operations;
+pub mod operators;
 pub mod provision;
 pub mod search;
 pub mod secrets;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod signin;
+pub mod signups;
 pub mod structures;
 pub mod tenants;
 

@@ -30,6 +30,8 @@ pub trait ObjectStore: Send + Sync + 'static {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>, content_type: &'a str) -> BoxFuture<'a, Result<(), CoreError>>;
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, CoreError>>;
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), CoreError>>;
+    /// Every key that starts with `prefix`.
+    fn list<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, CoreError>>;
 }
 
 /// Where media lives. Cheap to clone.
@@ -189,6 +191,107 @@ impl MediaStore {
         match MediaKey::parse(key) {
             Some(k) if k.tenant_id == tenant_id => self.delete(key).await,
             _ => Err(CoreError::NotFound),
+        }
+    }
+}
+
+/// A region's archives live beside its media, under a purpose the media route never serves.
+fn export_key(tenant_id: Uuid, export_id: Uuid) -> String {
+    format!("tenants/{tenant_id}/exports/{export_id}.tar.gz")
+}
+
+impl MediaStore {
+    /// Stores a file under a key of this region's that the caller chose (an archive's media
+    /// being restored): the key is re-checked and must be `tenant_id`'s.
+    pub async fn put_key(&self, tenant_id: Uuid, key: &MediaKey, bytes: Vec<u8>) -> Result<(), CoreError> {
+        if key.tenant_id != tenant_id {
+            return Err(CoreError::NotFound);
+        }
+        let key_s = key.to_string();
+        match self {
+            Self::Local { dir } => write_atomically(&dir.join(&key_s), &bytes).await,
+            Self::S3(store) => store.put(&key_s, bytes, key.content_type()).await,
+        }
+    }
+
+    /// Every media file of a region (its archives aside).
+    pub async fn list_for(&self, tenant_id: Uuid) -> Result<Vec<MediaKey>, CoreError> {
+        let mut keys: Vec<MediaKey> =
+            self.list_raw(tenant_id).await?.iter().filter_map(|k| MediaKey::parse(k)).collect();
+        keys.retain(|k| k.tenant_id == tenant_id);
+        keys.sort_by_key(ToString::to_string);
+        Ok(keys)
+    }
+
+    /// Removes everything stored for a region: its media and its archives.
+    pub async fn delete_all_for(&self, tenant_id: Uuid) -> Result<(), CoreError> {
+        for key in self.list_raw(tenant_id).await? {
+            match self {
+                Self::Local { dir } => match tokio::fs::remove_file(dir.join(&key)).await {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e).context("removing a region's file");
+                    }
+                    _ => {}
+                },
+                Self::S3(store) => store.delete(&key).await?,
+            }
+        }
+        if let Self::Local { dir } = self {
+            let _ = tokio::fs::remove_dir_all(dir.join(format!("tenants/{tenant_id}"))).await;
+        }
+        Ok(())
+    }
+
+    /// Every key under `tenants/<tenant_id>/`, as stored.
+    async fn list_raw(&self, tenant_id: Uuid) -> Result<Vec<String>, CoreError> {
+        let prefix = format!("tenants/{tenant_id}/");
+        match self {
+            Self::Local { dir } => {
+                let mut out = Vec::new();
+                let root = dir.join(&prefix);
+                let mut folders = match tokio::fs::read_dir(&root).await {
+                    Ok(rd) => vec![(rd, prefix.clone())],
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+                    Err(e) => return Err(e).context("listing a region's files"),
+                };
+                while let Some((mut rd, at)) = folders.pop() {
+                    while let Some(entry) = rd.next_entry().await.context("listing a region's files")? {
+                        let name = entry.file_name().to_string_lossy().into_owned();
+                        let kind = entry.file_type().await.context("listing a region's files")?;
+                        if kind.is_dir() {
+                            let sub = tokio::fs::read_dir(entry.path()).await.context("listing a region's files")?;
+                            folders.push((sub, format!("{at}{name}/")));
+                        } else if kind.is_file() && !name.starts_with('.') {
+                            out.push(format!("{at}{name}"));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            Self::S3(store) => store.list(&prefix).await,
+        }
+    }
+
+    /// Stores a region's archive.
+    pub async fn put_export(&self, tenant_id: Uuid, export_id: Uuid, bytes: Vec<u8>) -> Result<String, CoreError> {
+        let key = export_key(tenant_id, export_id);
+        match self {
+            Self::Local { dir } => write_atomically(&dir.join(&key), &bytes).await?,
+            Self::S3(store) => store.put(&key, bytes, "application/gzip").await?,
+        }
+        Ok(key)
+    }
+
+    /// A region's archive, if it is there.
+    pub async fn get_export(&self, tenant_id: Uuid, export_id: Uuid) -> Result<Option<Vec<u8>>, CoreError> {
+        let key = export_key(tenant_id, export_id);
+        match self {
+            Self::Local { dir } => match tokio::fs::read(dir.join(&key)).await {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e).context("reading an archive"),
+            },
+            Self::S3(store) => Ok(store.get(&key).await?.map(|(b, _)| b)),
         }
     }
 }

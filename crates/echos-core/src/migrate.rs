@@ -39,6 +39,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(5, "platform", "0005_search.sql"),
         migration!(6, "platform", "0006_console.sql"),
         migration!(7, "platform", "0007_like_count.sql"),
+        migration!(8, "platform", "0008_billing.sql"),
     ]
 }
 

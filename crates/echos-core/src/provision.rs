@@ -94,6 +94,19 @@ fn check_name(name: &str) -> Result<String, CoreError> {
 
 /// Opens a region. All or nothing: on any error no schema, row or domain is left behind.
 pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Result<Tenant, CoreError> {
+    let slug = new.slug.clone();
+    let mut conn = db.platform().acquire().await.context("waiting for a connection")?;
+    let mut tx = conn.begin().await.context("starting a transaction")?;
+    create_in(&mut tx, platform_domain, new).await?;
+    tx.commit().await.context("committing the new region")?;
+    drop(conn);
+    tenants::get(db.platform(), &slug).await
+}
+
+/// Opens a region inside the caller's transaction on the platform's pool (a sign-up opens the
+/// region and makes its first admin in one). Returns the region's id; the transaction's
+/// `search_path` is left on the new schema.
+pub async fn create_in(tx: &mut PgConnection, platform_domain: &HostName, new: NewTenant) -> Result<Uuid, CoreError> {
     let name = check_name(&new.name)?;
     new.branding.check()?;
     let primary = platform_domain
@@ -115,8 +128,6 @@ pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Resu
     let schema = new.slug.schema_name();
     let set = migrate::tenant_set();
     let latest = migrate::latest(&set);
-    let mut conn = db.platform().acquire().await.context("waiting for a connection")?;
-    let mut tx = conn.begin().await.context("starting a transaction")?;
 
     let spare: Option<String> = sqlx::query_scalar!(
         "DELETE FROM platform.spare_schemas
@@ -151,7 +162,7 @@ pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Resu
         }
         None => {
             tracing::info!(slug = %new.slug, "no spare schema ready; creating one in place (slow path)");
-            migrate::apply(&mut tx, &schema, &set, 0).await?;
+            migrate::apply(&mut *tx, &schema, &set, 0).await?;
         }
     }
 
@@ -185,12 +196,9 @@ pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Resu
             _ => CoreError::Unexpected(anyhow::Error::from(e).context("registering the region")),
         });
     }
-    add_domains(&mut tx, id, &hosts, true).await?;
-    seed_defaults(&mut tx, &schema).await?;
-    tx.commit().await.context("committing the new region")?;
-    drop(conn);
-
-    tenants::get(db.platform(), &new.slug).await
+    add_domains(&mut *tx, id, &hosts, true).await?;
+    seed_defaults(&mut *tx, &schema).await?;
+    Ok(id)
 }
 
 /// Registers hosts for a region; the first is primary when `first_is_primary`.

@@ -4,6 +4,7 @@ use echos_domain::contribution::Kind;
 use echos_domain::{HostName, Locale, Slug};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{Context, CoreError};
@@ -39,6 +40,10 @@ pub struct Tenant {
     pub schema_version: i64,
     /// The host its links use (never the request's host).
     pub primary_host: String,
+    pub suspended_at: Option<OffsetDateTime>,
+    pub past_due_since: Option<OffsetDateTime>,
+    /// Shows its latest public contributions on the platform's site.
+    pub showcase: bool,
 }
 
 impl Tenant {
@@ -71,18 +76,60 @@ pub struct MapSettings {
     pub attribution: String,
 }
 
+/// Where a region is in its life (see `lifecycle`): trial → active → past due → suspended →
+/// archived; deletion removes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum TenantStatus {
+    /// Opened without payment; runs until `trial_ends_at`, then needs an operator's approval.
+    Trial,
     Active,
+    /// A payment failed: everything works, the console shows a banner, e-mails go out.
+    PastDue,
+    /// Read-only with a notice, then closed once `billing.read_only_days` have passed.
     Suspended,
+    /// Closed; nothing deleted.
+    Archived,
 }
 
 impl TenantStatus {
+    pub const ALL: [TenantStatus; 5] = [Self::Trial, Self::Active, Self::PastDue, Self::Suspended, Self::Archived];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Trial => "trial",
             Self::Active => "active",
+            Self::PastDue => "past_due",
             Self::Suspended => "suspended",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// What a region's site lets visitors do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Open,
+    /// Pages read, nothing written; a notice says why.
+    ReadOnly,
+    /// A closed page that names no region.
+    Closed,
+}
+
+impl Tenant {
+    /// What the site allows now, `read_only_days` after a suspension it closes.
+    pub fn access(&self, read_only_days: i64, now: OffsetDateTime) -> Access {
+        match self.status {
+            TenantStatus::Trial | TenantStatus::Active | TenantStatus::PastDue => Access::Open,
+            TenantStatus::Suspended => match self.suspended_at {
+                Some(at) if now - at >= time::Duration::days(read_only_days) => Access::Closed,
+                _ => Access::ReadOnly,
+            },
+            TenantStatus::Archived => Access::Closed,
         }
     }
 }
@@ -96,14 +143,15 @@ macro_rules! read {
                       t.locales, t.tagline, t.color_primary, t.color_accent, t.logo_url, t.logo_key,
                       t.favicon_key, t.cover_key, t.footer_links, t.enabled_kinds, t.time_zone,
                       t.map_lat, t.map_lng, t.map_zoom, t.map_bbox, t.map_tile_url, t.map_attribution,
-                      t.schema_version,
+                      t.schema_version, t.suspended_at, t.past_due_since, t.showcase,
                       (SELECT p.host FROM platform.tenant_domains p
                         WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
                  FROM platform.tenants t "# + $rest
             $(, $arg)*
         )
         .map(|r| Tenant {
-            status: if r.status == "suspended" { TenantStatus::Suspended } else { TenantStatus::Active },
+            // Closed by the table's CHECK; the most closed state for anything else.
+            status: TenantStatus::parse(&r.status).unwrap_or(TenantStatus::Archived),
             default_locale: Locale::parse(&r.default_locale).unwrap_or_default(),
             locales: r.locales.iter().filter_map(|l| Locale::parse(l)).collect(),
             primary_host: r.primary_host.unwrap_or_else(|| r.slug.clone()),
@@ -131,6 +179,9 @@ macro_rules! read {
             cover_key: r.cover_key,
             time_zone: r.time_zone,
             schema_version: r.schema_version,
+            suspended_at: r.suspended_at,
+            past_due_since: r.past_due_since,
+            showcase: r.showcase,
         })
     };
 }
@@ -173,20 +224,4 @@ pub async fn domains(pool: &PgPool, id: Uuid) -> Result<Vec<String>, CoreError> 
     .fetch_all(pool)
     .await
     .context("listing a region's domains")
-}
-
-/// Suspends or resumes a region; every process hears of it through `NOTIFY`.
-pub async fn set_status(pool: &PgPool, slug: &Slug, status: TenantStatus) -> Result<(), CoreError> {
-    let done = sqlx::query!(
-        "UPDATE platform.tenants SET status = $2, updated_at = now() WHERE slug = $1",
-        slug.as_str(),
-        status.as_str()
-    )
-    .execute(pool)
-    .await
-    .context("changing a region's status")?;
-    if done.rows_affected() == 0 {
-        return Err(CoreError::NotFound);
-    }
-    Ok(())
 }

@@ -17,10 +17,20 @@ pub enum JobKind {
     MailNewsletter,
     /// A domain's verification (DNS TXT or the file at `/.well-known/`).
     VerifyDomain,
+    /// A Stripe event stored by the webhook, applied (no region: it finds its own).
+    StripeEvent,
+    /// The e-mail that hands a new region to its first admin: a one-time sign-in link.
+    MailRegionOpened,
+    /// A one-time sign-in link to the operator's console (no region).
+    MailOperatorLink,
+    /// A region's archive, made then mailed as a link to whoever asked.
+    RegionExport,
+    /// A region's admins told of its billing state (payment late, suspension, resumption).
+    MailBilling,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 11] = [
+    pub const ALL: [JobKind; 16] = [
         JobKind::MailConfirm,
         JobKind::MailAlreadyRegistered,
         JobKind::MailReset,
@@ -32,6 +42,11 @@ impl JobKind {
         JobKind::LinkPreview,
         JobKind::MailNewsletter,
         JobKind::VerifyDomain,
+        JobKind::StripeEvent,
+        JobKind::MailRegionOpened,
+        JobKind::MailOperatorLink,
+        JobKind::RegionExport,
+        JobKind::MailBilling,
     ];
 
     /// The value stored in `platform.jobs.kind`.
@@ -48,6 +63,11 @@ impl JobKind {
             Self::LinkPreview => "link.preview",
             Self::MailNewsletter => "mail.newsletter",
             Self::VerifyDomain => "domain.verify",
+            Self::StripeEvent => "stripe.event",
+            Self::MailRegionOpened => "mail.region_opened",
+            Self::MailOperatorLink => "mail.operator_link",
+            Self::RegionExport => "region.export",
+            Self::MailBilling => "mail.billing",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod locale;
 pub mod member;
 pub mod region;
 pub mod slug;
+pub mod subdomain;
 
 pub use host::{CustomDomainError, HostError, HostName};
 pub use locale::Locale;

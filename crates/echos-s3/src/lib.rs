@@ -118,4 +118,16 @@ impl ObjectStore for S3Store {
             }
         })
     }
+
+    fn list<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, CoreError>> {
+        Box::pin(async move {
+            let mut keys = Vec::new();
+            let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.context("listing objects in S3")?;
+                keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+            }
+            Ok(keys)
+        })
+    }
 }

@@ -36,13 +36,15 @@ pub enum ErrorKind {
     NotFound,
     Internal,
     Unavailable,
+    /// A write to a suspended region: it reads, nothing is written (403, the notice).
+    ReadOnly,
 }
 
 impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
-            Self::Forbidden | Self::CsrfRefused => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfRefused | Self::ReadOnly => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -119,6 +121,7 @@ fn error_page(app: &AppState, headers: &HeaderMap, path: &str, site: Option<&Sit
     let key = match kind {
         ErrorKind::CsrfRefused => "csrf".to_owned(),
         ErrorKind::Busy => "busy".to_owned(),
+        ErrorKind::ReadOnly => "read_only".to_owned(),
         _ => code.to_string(),
     };
     let ctx = ErrorContext {

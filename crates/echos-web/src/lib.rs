@@ -23,6 +23,7 @@ pub mod limits;
 pub mod links;
 pub mod members;
 pub mod pages;
+pub mod platform;
 pub mod router;
 pub mod routes;
 pub mod search;

@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::error::{WebError, render_errors};
 use crate::routes::Routes;
 use crate::state::AppState;
-use crate::{account, admin, assets, auth, contributions, members, pages, search, session, site};
+use crate::{account, admin, assets, auth, contributions, members, pages, platform, search, session, site};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -31,6 +31,7 @@ pub fn site_routes() -> Routes {
         .merge(contributions::routes())
         .merge(search::routes())
         .merge(admin::routes())
+        .merge(platform::routes())
 }
 
 /// Who may send a state-changing request (every one also needs a form from one of our pages).
@@ -47,6 +48,12 @@ pub enum Access {
     /// Whoever holds the secret token in the address (one-click unsubscribe from a mail client:
     /// no session, no form token, by design).
     Token,
+    /// Anyone, on the platform's own host (a science centre's sign-up, an operator signing in).
+    Platform,
+    /// A platform operator, on the platform's host.
+    Operator,
+    /// Stripe: a body signed with the webhook's secret (no session, no form).
+    Signed,
 }
 
 /// Every route that changes state, and who may use it. `{kind}` stands for each kind's segment
@@ -96,6 +103,17 @@ pub const WRITES: &[(&str, Access)] = &[
     ("/admin/lettres/{id}", Access::Admin),
     ("/admin/lettres/{id}/essai", Access::Admin),
     ("/admin/lettres/{id}/envoyer", Access::Admin),
+    ("/admin/abonnement/portail", Access::Admin),
+    ("/admin/archives", Access::Admin),
+    ("/connexion/lien/{token}", Access::Anyone),
+    ("/ouvrir", Access::Platform),
+    ("/stripe/webhook", Access::Signed),
+    ("/platform/connexion", Access::Platform),
+    ("/platform/lien", Access::Platform),
+    ("/platform/lien/{token}", Access::Platform),
+    ("/platform/deconnexion", Access::Platform),
+    ("/platform/regions/{slug}/{action}", Access::Operator),
+    ("/platform/taches/{id}/relancer", Access::Operator),
 ];
 
 pub fn router(state: AppState) -> Router {

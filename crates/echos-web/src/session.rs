@@ -76,8 +76,20 @@ pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> 
             Err(e) => tracing::error!(error = ?e, "reading the session failed"),
         }
     }
+    // On the platform's own host, the session is an operator's (a region's cookie never reaches
+    // it: cookies are host-only).
+    if let (Some(Site::Platform), Some(token)) = (req.extensions().get::<Site>(), jar.get(names.session)) {
+        match echos_core::operators::by_session(app.db.platform(), token.value()).await {
+            Ok(Some(op)) => {
+                req.extensions_mut().insert(op);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = ?e, "reading an operator's session failed"),
+        }
+    }
     let secure = app.config.platform.public_scheme == "https";
-    let signed_in = req.extensions().get::<Viewer>().is_some();
+    let signed_in = req.extensions().get::<Viewer>().is_some()
+        || req.extensions().get::<echos_core::operators::Operator>().is_some();
     let mut resp = next.run(req).await;
     // A signed-in visitor's pages are theirs alone: no shared cache keeps them, nor the browser.
     if signed_in && !resp.headers().contains_key(header::CACHE_CONTROL) {

@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use echos_core::Tenant;
+use echos_core::tenants::Access;
 use echos_core::tenants::FooterLink;
-use echos_core::{Tenant, TenantStatus};
 use echos_domain::colour::Rgb;
 use echos_domain::{HostError, HostName, Locale};
 use serde::Serialize;
@@ -82,8 +83,18 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
         Site::Platform
     } else {
         match app.directory.resolve(&host).await {
-            Ok(Some(t)) if t.status == TenantStatus::Active => Site::Region(t),
-            Ok(Some(_)) => return render_error(&app, &req, None, ErrorKind::Unavailable),
+            Ok(Some(t)) => match t.access(app.config.billing.read_only_days, time::OffsetDateTime::now_utc()) {
+                Access::Open => Site::Region(t),
+                // Suspended: read, and sign in or out; nothing else is written.
+                Access::ReadOnly if reads(&req) || READ_ONLY_WRITES.iter().any(|p| req.uri().path() == *p) => {
+                    Site::Region(t)
+                }
+                Access::ReadOnly => {
+                    let site = Site::Region(t);
+                    return render_error(&app, &req, Some(&site), ErrorKind::ReadOnly);
+                }
+                Access::Closed => return render_error(&app, &req, None, ErrorKind::Unavailable),
+            },
             Ok(None) => return render_error(&app, &req, None, ErrorKind::NotFound),
             Err(e) => {
                 tracing::error!(error = ?e, %host, "resolving the region failed");
@@ -106,6 +117,14 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
     req.extensions_mut().insert(RequestHost(host));
     next.run(req).await
 }
+
+fn reads(req: &Request) -> bool {
+    req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD
+}
+
+/// What a suspended region still accepts: signing in and out (to read, and for its admins to
+/// reach the subscription page), and its admins' way to pay or to take an archive.
+const READ_ONLY_WRITES: &[&str] = &["/connexion", "/deconnexion", "/admin/abonnement/portail", "/admin/archives"];
 
 /// What every page's layout needs: the site's look, the locale and the language links.
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +164,9 @@ pub struct SiteView {
     /// The header's sections: each kind the region offers, `(segment, key)`.
     pub nav: Vec<(&'static str, &'static str)>,
     pub footer_links: Vec<FooterLink>,
+    /// `platform`, or the region's state (`trial`, `active`, `past_due`, `suspended`, …): a
+    /// suspended region's pages carry a notice, its console a banner for the others.
+    pub state: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +199,7 @@ impl SiteView {
                     primary_ink: String::new(),
                     nav: Vec::new(),
                     footer_links: Vec::new(),
+                    state: "platform",
                 },
                 PLATFORM_PRIMARY,
                 PLATFORM_ACCENT,
@@ -199,6 +222,7 @@ impl SiteView {
             primary_ink: String::new(),
             nav: t.kinds.iter().map(|k| (k.segment(), k.nav_key())).collect(),
             footer_links: t.footer_links.clone(),
+            state: t.status.as_str(),
         };
         Self::colours(view, &t.color_primary, &t.color_accent)
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use echos_core::MediaStore;
 use echos_core::admin::views::ViewCounter;
+use echos_core::billing::Payments;
 use echos_core::directory::Directory;
 use echos_core::mail::Mailer;
 use echos_core::{Config, Db};
@@ -33,11 +34,22 @@ pub struct Inner {
     pub seen: moka::sync::Cache<(uuid::Uuid, i64), ()>,
     /// Turns at password hashing: as many as the process has cores.
     pub hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Stripe, when billing is on (built by the caller: the client lives in `echos-billing`).
+    pub payments: Option<Arc<dyn Payments>>,
+    /// The platform's home page's latest contributions of the regions that show theirs, by the
+    /// list of those regions; a minute old at most.
+    pub showcase: moka::future::Cache<Vec<uuid::Uuid>, Arc<Vec<crate::platform::Showcased>>>,
 }
 
 impl AppState {
-    /// `media` is built by the caller: the S3 adapter lives in a crate of its own.
-    pub fn new(db: Db, config: Config, media: MediaStore) -> Result<Self, anyhow::Error> {
+    /// `media` and `payments` are built by the caller: the S3 and Stripe clients live in crates
+    /// of their own.
+    pub fn new(
+        db: Db,
+        config: Config,
+        media: MediaStore,
+        payments: Option<Arc<dyn Payments>>,
+    ) -> Result<Self, anyhow::Error> {
         let directory = Directory::new(
             db.platform().clone(),
             Duration::from_secs(config.tenancy.cache_ttl_secs),
@@ -60,6 +72,8 @@ impl AppState {
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             )),
+            payments,
+            showcase: moka::future::Cache::builder().max_capacity(16).time_to_live(Duration::from_secs(60)).build(),
         })))
     }
 }

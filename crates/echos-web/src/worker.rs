@@ -7,12 +7,15 @@ use std::time::Duration;
 use echos_core::accounts::{self, AccountJob, EmailChangeJob};
 use echos_core::admin::domains;
 use echos_core::admin::newsletters::{self, Newsletter, NewsletterMailJob};
+use echos_core::billing::{BillingMail, EventJob};
 use echos_core::contributions::{self, ContributionJob};
+use echos_core::exports::{self, ExportJob};
 use echos_core::follows;
 use echos_core::jobs::{self, Job};
 use echos_core::mail::{Mailer, Outgoing};
 use echos_core::notifications::{self, NotificationJob};
-use echos_core::{CoreError, Tenant, tenants};
+use echos_core::operators::OperatorJob;
+use echos_core::{CoreError, Tenant, archive, lifecycle, signin, tenants};
 use echos_domain::job::JobKind;
 use serde::Serialize;
 
@@ -45,24 +48,95 @@ pub async fn run_due(app: &AppState, only: Option<uuid::Uuid>) -> Result<usize, 
     }
 }
 
-/// Polls for due jobs until the process stops.
+/// Polls for due jobs until the process stops; once a minute, moves regions along their
+/// lifecycle (`lifecycle::sweep`).
 pub async fn run_forever(app: AppState) {
+    let mut last_sweep = std::time::Instant::now() - Duration::from_secs(60);
     loop {
         if let Err(e) = run_due(&app, None).await {
             tracing::warn!(error = ?e, "the job queue is unreachable");
+        }
+        if last_sweep.elapsed() >= Duration::from_secs(60) {
+            last_sweep = std::time::Instant::now();
+            let now = time::OffsetDateTime::now_utc();
+            match lifecycle::sweep(&app.db, &app.media, &app.config.billing, now).await {
+                Ok(swept) if swept != lifecycle::Swept::default() => tracing::info!(?swept, "lifecycle sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
+            }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 
 async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError> {
-    let tenant_id = job.tenant_id.ok_or_else(|| CoreError::invalid("this job needs a region"))?;
-    let tenant = tenants::get_by_id(app.db.platform(), tenant_id).await?;
-    let pool = app.db.platform();
     let payload = |e: serde_json::Error| CoreError::invalid(format_args!("bad payload: {e}"));
     let kind =
         JobKind::parse(&job.kind).ok_or_else(|| CoreError::invalid(format_args!("unknown job kind {}", job.kind)))?;
+    // The platform's own jobs: no region (a Stripe event finds its own).
     match kind {
+        JobKind::StripeEvent => {
+            let EventJob { event_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            return crate::platform::apply_stripe_event(app, &event_id).await;
+        }
+        JobKind::MailOperatorLink => {
+            let OperatorJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            return operator_link(app, mailer, account_id).await;
+        }
+        _ => {}
+    }
+    let tenant_id = job.tenant_id.ok_or_else(|| CoreError::invalid("this job needs a region"))?;
+    let tenant = tenants::get_by_id(app.db.platform(), tenant_id).await?;
+    let pool = app.db.platform();
+    match kind {
+        JobKind::StripeEvent | JobKind::MailOperatorLink => Ok(()),
+        JobKind::MailRegionOpened => {
+            let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
+            let name = member_name(app, &tenant, account_id, &to).await?;
+            let token = signin::issue(pool, account_id, Some(tenant.id), "/admin", time::Duration::days(7)).await?;
+            let link = region_url(&app.config, &tenant, &format!("/connexion/lien/{token}"));
+            let locale = mail_locale(app, &tenant, account_id).await?;
+            mailer.send(&render_mail(app, &tenant, locale, "region_opened", &to, &name, &link, None)?).await
+        }
+        JobKind::RegionExport => {
+            let ExportJob { export_id, notify, for_operator } =
+                serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let bytes = archive::export(&app.db, &app.media, &tenant).await?;
+            let size = bytes.len() as i64;
+            let key = app.media.put_export(tenant.id, export_id, bytes).await?;
+            exports::mark_ready(pool, export_id, &key, size).await?;
+            let Some(account_id) = notify else { return Ok(()) };
+            let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
+            let (link, name, locale) = if for_operator {
+                let link = format!("{}/platform/archives/{export_id}", platform_url(app));
+                (link, to.split('@').next().unwrap_or_default().to_owned(), echos_domain::Locale::Fr)
+            } else {
+                let link = region_url(&app.config, &tenant, &format!("/admin/archives/{export_id}"));
+                (link, member_name(app, &tenant, account_id, &to).await?, mail_locale(app, &tenant, account_id).await?)
+            };
+            mailer.send(&render_mail(app, &tenant, locale, "export_ready", &to, &name, &link, None)?).await
+        }
+        JobKind::MailBilling => {
+            let BillingMail { status } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
+            let template = match status.as_str() {
+                "past_due" => "billing_past_due",
+                "suspended" => "billing_suspended",
+                "active" => "billing_resumed",
+                "archived" => "billing_archived",
+                _ => return Ok(()),
+            };
+            let admins =
+                app.db.with_tenant(&tenant, |tx| Box::pin(echos_core::admin::members::admin_accounts(tx))).await?;
+            let link = region_url(&app.config, &tenant, "/admin/abonnement");
+            for account_id in admins {
+                let Some(to) = accounts::email_of(pool, account_id).await? else { continue };
+                let name = member_name(app, &tenant, account_id, &to).await?;
+                let locale = mail_locale(app, &tenant, account_id).await?;
+                mailer.send(&render_mail(app, &tenant, locale, template, &to, &name, &link, None)?).await?;
+            }
+            Ok(())
+        }
         JobKind::MailConfirm | JobKind::MailAlreadyRegistered | JobKind::MailReset => {
             let AccountJob { account_id } = serde_json::from_value(job.payload.clone()).map_err(payload)?;
             let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
@@ -323,6 +397,38 @@ async fn member_name(
 ) -> Result<String, CoreError> {
     let member = app.db.with_tenant(tenant, |tx| Box::pin(accounts::member_by_account(tx, account_id))).await?;
     Ok(member.map_or_else(|| email.split('@').next().unwrap_or_default().to_owned(), |m| m.display_name))
+}
+
+/// `scheme://platform-domain[:port]`, for links into the operator's console.
+fn platform_url(app: &AppState) -> String {
+    let port = app.config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}", app.config.platform.public_scheme, app.platform_domain)
+}
+
+/// A one-time sign-in link to the operator's console.
+async fn operator_link(app: &AppState, mailer: &Mailer, account_id: uuid::Uuid) -> Result<(), CoreError> {
+    let pool = app.db.platform();
+    let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
+    let token = signin::issue(pool, account_id, None, "/platform", time::Duration::hours(24)).await?;
+    let link = format!("{}/platform/lien/{token}", platform_url(app));
+    let name = to.split('@').next().unwrap_or_default().to_owned();
+    let ctx =
+        MailContext { site: SiteView::of(None, "Echosciences"), locale: "fr", name: &name, link: &link, message: None };
+    let render = |ext: &str| {
+        app.templates
+            .render(&format!("mail/operator_link.{ext}"), &ctx)
+            .map_err(|e| CoreError::Unexpected(anyhow::Error::from(e).context("rendering an e-mail")))
+    };
+    mailer
+        .send(&Outgoing {
+            to,
+            from_name: "Echosciences".into(),
+            subject: t(echos_domain::Locale::Fr, "mail.operator_link.subject", &[]),
+            html: render("html")?,
+            text: render("txt")?,
+            unsubscribe: None,
+        })
+        .await
 }
 
 #[derive(Serialize)]

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use echos_core::definitions::{self, Outcome};
 use echos_core::migrate::{self, Options};
 use echos_core::provision::{self, Branding, NewTenant};
-use echos_core::{Config, CoreError, Db, TenantStatus, tenants};
+use echos_core::{Config, CoreError, Db, lifecycle, tenants};
 use echos_domain::member::Email;
 use echos_domain::{HostName, Locale, Slug};
 
@@ -41,6 +41,9 @@ enum Command {
     /// Regions defined as files.
     #[command(subcommand)]
     Tenants(TenantsCommand),
+    /// The platform's operators.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// Set everything up on this machine and serve the demo regions on *.localhost.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -68,14 +71,33 @@ enum TenantCommand {
     List,
     /// Show one region.
     Show { slug: String },
-    /// Close a region's site (it answers 503) without deleting anything.
+    /// Suspend a region: its site reads but takes no writes, then closes after
+    /// `billing.read_only_days`; nothing is deleted.
     Suspend { slug: String },
+    /// Approve a region opened in trial: it becomes active for good.
+    Approve { slug: String },
+    /// Write a region's archive (its schema's rows, media, manifest) to FILE.
+    Export { slug: String, file: PathBuf },
+    /// Restore an archive as a new region.
+    Import {
+        file: PathBuf,
+        /// The new region's slug.
+        #[arg(long)]
+        slug: String,
+    },
     /// Make a member of the region (by their e-mail) its regional admin.
     Admin { slug: String, email: String },
-    /// Reopen a suspended region.
+    /// Reopen a suspended or archived region.
     Resume { slug: String },
     /// Rebuild a region's search index (after a release that changes what is indexed).
     Reindex { slug: String },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Make the account with this address a platform operator (creating it if needed) and
+    /// e-mail it a sign-in link to the operator's console.
+    Create { email: String },
 }
 
 #[derive(Subcommand)]
@@ -129,7 +151,8 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::Migrate => return migrate_all(&db, &config).await,
         Command::Worker { once } => {
             let media = media_store(&config)?;
-            let state = echos_web::AppState::new(db, config, media)?;
+            let payments = echos_billing::from_config(&config.billing).map_err(sentence)?;
+            let state = echos_web::AppState::new(db, config, media, payments)?;
             if once {
                 let ran = echos_web::worker::run_due(&state, None).await.map_err(sentence)?;
                 println!("{ran} job(s) run");
@@ -142,6 +165,16 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Tenant(cmd) => tenant(&db, &config, &domain, cmd).await?,
+        Command::Operator(OperatorCommand::Create { email }) => {
+            let email = Email::parse(&email).ok_or_else(|| anyhow::anyhow!("“{email}” is not an e-mail address"))?;
+            let created = echos_core::operators::create(db.platform(), &email).await.map_err(sentence)?;
+            let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
+            println!(
+                "{email} is a platform operator{}; a sign-in link to {}://{domain}{port}/platform is on its way (the worker sends it)",
+                if created { " (account created)" } else { "" },
+                config.platform.public_scheme
+            );
+        }
         Command::Tenants(TenantsCommand::Sync { dir }) => {
             let dir = dir.unwrap_or_else(|| config.paths.tenants_dir.clone());
             sync(&db, &config, &domain, &dir).await?;
@@ -287,12 +320,58 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
             }
         }
         TenantCommand::Suspend { slug: s } => {
-            tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Suspended).await.map_err(sentence)?;
-            println!("region {s} suspended: its site now answers 503");
+            let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            lifecycle::suspend(db.platform(), t.id, "cli", "suspended from the command line")
+                .await
+                .map_err(sentence)?;
+            println!(
+                "region {s} suspended: its site reads but takes no writes, and closes in {} days",
+                config.billing.read_only_days
+            );
         }
         TenantCommand::Resume { slug: s } => {
-            tenants::set_status(db.platform(), &slug(&s)?, TenantStatus::Active).await.map_err(sentence)?;
+            let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            lifecycle::resume(db.platform(), t.id, "cli", "resumed from the command line").await.map_err(sentence)?;
             println!("region {s} resumed");
+        }
+        TenantCommand::Approve { slug: s } => {
+            let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            lifecycle::approve(db.platform(), t.id, "cli").await.map_err(sentence)?;
+            println!("region {s} approved: it is active");
+        }
+        TenantCommand::Export { slug: s, file } => {
+            let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;
+            let media = media_store(config)?;
+            let started = Instant::now();
+            let bytes = echos_core::archive::export(db, &media, &t).await.map_err(sentence)?;
+            std::fs::write(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
+            // The archive counts as the export a deletion needs, kept beside the region's media.
+            let id = uuid::Uuid::new_v4();
+            let key = media.put_export(t.id, id, bytes.clone()).await.map_err(sentence)?;
+            echos_core::exports::record_ready(db.platform(), t.id, "cli", &key, bytes.len() as i64)
+                .await
+                .map_err(sentence)?;
+            println!(
+                "region {s} written to {} ({} bytes, {} ms)",
+                file.display(),
+                bytes.len(),
+                started.elapsed().as_millis()
+            );
+        }
+        TenantCommand::Import { file, slug: s } => {
+            let new = slug(&s)?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let media = media_store(config)?;
+            let started = Instant::now();
+            let t = echos_core::archive::import(db, &media, domain, &bytes, &new).await.map_err(sentence)?;
+            let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
+            println!(
+                "region {} restored in {} ms: {}://{}{port}/",
+                t.slug,
+                started.elapsed().as_millis(),
+                config.platform.public_scheme,
+                t.primary_host
+            );
         }
         TenantCommand::Reindex { slug: s } => {
             let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;

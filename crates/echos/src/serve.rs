@@ -11,7 +11,8 @@ use echos_web::AppState;
 pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     let spares = config.tenancy.spares;
     let media = crate::cli::media_store(&config)?;
-    let state = AppState::new(db.clone(), config, media)?;
+    let payments = echos_billing::from_config(&config.billing).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = AppState::new(db.clone(), config, media, payments)?;
     let listener_task = state.directory.listen().await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let refill = tokio::spawn({
         let pool = db.platform().clone();

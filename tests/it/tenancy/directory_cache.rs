@@ -1,7 +1,6 @@
 use std::time::Duration;
 
 use echos_core::provision::{self, Branding, NewTenant};
-use echos_core::{TenantStatus, tenants};
 use echos_tests::{TestApp, random_slug};
 use http::StatusCode;
 
@@ -13,7 +12,7 @@ async fn a_change_made_by_one_process_reaches_another_processs_cache() {
     let a = one.tenant().await;
     assert_eq!(other.get(&a.host, "/").await.status, StatusCode::OK, "now cached in the other process");
     let mut heard = other.state.directory.invalidations();
-    tenants::set_status(one.db.platform(), &a.slug, TenantStatus::Suspended).await.unwrap();
+    echos_tests::close_region(&one, &a).await;
     tokio::time::timeout(Duration::from_secs(10), heard.changed())
         .await
         .expect("the other process heard of it")

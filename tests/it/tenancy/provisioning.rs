@@ -1,6 +1,6 @@
 use echos_core::migrate;
 use echos_core::provision::{self, Branding, NewTenant};
-use echos_core::{CoreError, TenantStatus, TenantTx, settings, tenants};
+use echos_core::{CoreError, TenantTx, settings, tenants};
 use echos_domain::HostName;
 use echos_tests::{TestApp, random_slug};
 use http::StatusCode;
@@ -123,18 +123,18 @@ async fn bad_names_colours_and_domains_are_refused_before_anything_is_written() 
 }
 
 #[tokio::test]
-async fn a_suspended_region_answers_503_and_comes_back_when_resumed() {
+async fn a_closed_region_answers_503_and_comes_back_when_resumed() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
     assert_eq!(app.get(&a.host, "/").await.status, StatusCode::OK);
     let mut changes = app.state.directory.invalidations();
-    tenants::set_status(app.db.platform(), &a.slug, TenantStatus::Suspended).await.unwrap();
+    echos_tests::close_region(&app, &a).await;
     tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed()).await.unwrap().unwrap();
     let r = app.get(&a.host, "/").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(!r.body.contains(&a.tenant.name), "the closed page names no region");
     assert!(r.header("retry-after").is_some());
-    tenants::set_status(app.db.platform(), &a.slug, TenantStatus::Active).await.unwrap();
+    echos_core::lifecycle::resume(app.db.platform(), a.tenant.id, "test", "").await.unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed()).await.unwrap().unwrap();
     assert_eq!(app.get(&a.host, "/").await.status, StatusCode::OK);
 }

@@ -267,3 +267,11 @@ pub async fn make_admin_by_email(tx: &mut TenantTx<'_>, email: &str) -> Result<O
     }
     Ok(row.map(|r| r.handle))
 }
+
+/// The accounts of the region's admins (for what the platform tells them: billing, archives).
+pub async fn admin_accounts(tx: &mut TenantTx<'_>) -> Result<Vec<Uuid>, CoreError> {
+    sqlx::query_scalar!("SELECT account_id FROM members WHERE role = 'admin' AND banned_at IS NULL ORDER BY id")
+        .fetch_all(&mut **tx)
+        .await
+        .context("listing the region's admins")
+}

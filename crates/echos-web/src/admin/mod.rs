@@ -5,6 +5,7 @@
 //! region's member or newsletter is simply not there (404).
 
 mod appearance;
+mod billing;
 mod dashboard;
 mod domains;
 pub mod home;
@@ -19,9 +20,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use serde::Serialize;
 
+pub use billing::archive_response;
 pub use domains::{VerifyJob, tls_allowed, well_known_token};
 pub use newsletters::{unsubscribe, unsubscribe_form};
 pub use pages::show as legal_page;
+pub use participation::{Chart as ChartView, network_charts};
 
 use crate::routes::Routes;
 use crate::site::Page;
@@ -55,11 +58,15 @@ pub fn routes() -> Routes {
         .route("/admin/lettres/{id}", get(newsletters::show).post(newsletters::update))
         .route("/admin/lettres/{id}/essai", post(newsletters::test_send))
         .route("/admin/lettres/{id}/envoyer", post(newsletters::send))
+        .route("/admin/abonnement", get(billing::page))
+        .route("/admin/abonnement/portail", post(billing::portal))
+        .route("/admin/archives", post(billing::request_archive))
+        .route("/admin/archives/{id}", get(billing::download))
         .map(|r| r.layer(DefaultBodyLimit::max(128 * 1024)))
 }
 
 /// The console's sections, in the order of its menu: (path, key of its name).
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 11] = [
     ("/admin", "dashboard"),
     ("/admin/apparence", "appearance"),
     ("/admin/reglages", "settings"),
@@ -70,6 +77,7 @@ const SECTIONS: [(&str, &str); 10] = [
     ("/admin/participation", "participation"),
     ("/admin/lettres", "newsletters"),
     ("/admin/journal", "journal"),
+    ("/admin/abonnement", "billing"),
 ];
 
 /// What every console page's layout needs beside the site's: its menu, the current entry.

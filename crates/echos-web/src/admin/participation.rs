@@ -76,7 +76,7 @@ fn by_month(points: &[Point], p: Period, series: &[String]) -> Vec<(Date, Vec<i6
 
 /// One chart of the page: its SVG, its table (header, rows), its CSV's name.
 #[derive(Serialize)]
-struct Chart {
+pub struct Chart {
     name: &'static str,
     title: String,
     svg: String,
@@ -137,6 +137,50 @@ fn chart(
         columns,
         rows: grid.iter().map(|(d, row)| (short_month(*d, l), row.clone())).collect(),
     }
+}
+
+/// The four monthly charts of a region's page, for figures summed over every region (the
+/// operator's network-wide view).
+pub fn network_charts(m: &stats::Monthly, p: Period, l: Locale) -> Vec<Chart> {
+    let title = |k: &str| t(l, &format!("admin.participation.{k}.title"), &[]);
+    let kinds: Vec<String> = ["person", "structure"].map(str::to_owned).to_vec();
+    let codes: Vec<String> = Kind::ALL.iter().map(|k| k.code().to_owned()).collect();
+    let inter: Vec<String> = ["comments", "likes"].map(str::to_owned).to_vec();
+    let active = ["active".to_owned()];
+    vec![
+        chart(
+            "membres",
+            title("members"),
+            l,
+            &kinds,
+            "admin.participation.members.series",
+            &by_month(&m.members, p, &kinds),
+        ),
+        chart(
+            "contributions",
+            title("contributions"),
+            l,
+            &codes,
+            "admin.participation.kinds",
+            &by_month(&m.contributions, p, &codes),
+        ),
+        chart(
+            "interactions",
+            title("interactions"),
+            l,
+            &inter,
+            "admin.participation.interactions.series",
+            &by_month(&m.interactions, p, &inter),
+        ),
+        chart(
+            "actifs",
+            title("active"),
+            l,
+            &active,
+            "admin.participation.active.series",
+            &by_month(&m.active, p, &active),
+        ),
+    ]
 }
 
 #[derive(Serialize)]

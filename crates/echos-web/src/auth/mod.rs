@@ -3,6 +3,7 @@
 //! the form with what was typed (never the password) and the message.
 
 mod join;
+mod link;
 mod sign_in;
 mod sign_up;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         .route("/deconnexion", post(sign_in::sign_out))
         .route("/confirmer/{token}", get(confirm))
         .route("/rejoindre", get(join::join_form).post(join::join))
+        .route("/connexion/lien/{token}", get(link::form).post(link::use_link))
         .map(|r| r.layer(DefaultBodyLimit::max(FORM_LIMIT)))
 }
 

@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get};
 use axum_extra::extract::CookieJar;
-use echos_core::{TenantStatus, settings, tenants};
+use echos_core::settings;
 use echos_domain::Locale;
-use echos_domain::colour::Rgb;
 use echos_domain::contribution::Kind;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +44,7 @@ async fn home(
     page: Page,
 ) -> Result<Response, WebError> {
     match site {
-        Site::Platform => platform_home(&app, &headers, page).await,
+        Site::Platform => crate::platform::home(&app, &headers, page).await,
         Site::Region(tenant) => {
             // One transaction for everything the page reads.
             let (settings, latest, featured) = app
@@ -125,55 +124,6 @@ struct RegionView<'a> {
     tagline: &'a str,
     slug: &'a str,
     welcome: Option<String>,
-}
-
-#[derive(Serialize)]
-struct PlatformHome<'a> {
-    #[serde(flatten)]
-    page: &'a Page,
-    regions: Vec<RegionCard>,
-}
-
-#[derive(Serialize)]
-struct RegionCard {
-    name: String,
-    tagline: String,
-    url: String,
-    color_primary: String,
-    on_primary: String,
-    logo_url: Option<String>,
-    locale_name: &'static str,
-}
-
-async fn platform_home(app: &AppState, headers: &HeaderMap, page: Page) -> Result<Response, WebError> {
-    let port = app.config.platform.public_port.or_else(|| request_port(headers));
-    let scheme = &app.config.platform.public_scheme;
-    let regions = tenants::list(app.db.platform(), None)
-        .await?
-        .into_iter()
-        .filter(|t| t.status == TenantStatus::Active)
-        .map(|t| {
-            let colour = Rgb::parse(&t.color_primary).unwrap_or(Rgb::INK);
-            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
-            RegionCard {
-                url: format!("{scheme}://{}{port}/", t.primary_host),
-                name: t.name,
-                tagline: t.tagline,
-                color_primary: colour.hex(),
-                on_primary: colour.text_on().hex(),
-                logo_url: t.logo_url,
-                locale_name: t.default_locale.native_name(),
-            }
-        })
-        .collect();
-    Ok(Html(app.templates.render("platform/home.html", PlatformHome { page: &page, regions })?).into_response())
-}
-
-/// The port the visitor used, so that links to regions work on `localhost:8080`.
-fn request_port(headers: &HeaderMap) -> Option<u16> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let (_, port) = host.rsplit_once(':')?;
-    port.parse().ok().filter(|p| ![80, 443].contains(p))
 }
 
 #[derive(Deserialize)]
