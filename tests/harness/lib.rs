@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The test harness: a real PostgreSQL, the platform and tenant set migrated once per process,
 //! and a freshly provisioned region per test (through the real provisioning code), removed when
 //! the test ends — even when it fails.
@@ -16,6 +17,8 @@ use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
+
+pub mod stripe;
 
 /// The platform domain in tests: regions answer at `<slug>.test`.
 pub const PLATFORM_DOMAIN: &str = "test";
@@ -291,6 +294,50 @@ pub async fn close_region(app: &TestApp, t: &TestTenant) {
     echos_core::lifecycle::transition(&mut conn, t.tenant.id, echos_core::TenantStatus::Archived, "test", "")
         .await
         .unwrap();
+}
+
+/// A configuration with billing on, pointed at a local Stripe stand-in.
+pub fn billing_config(fake: &stripe::FakeStripe) -> Config {
+    let mut c = config();
+    c.billing.stripe_secret_key = Some(stripe::SECRET_KEY.into());
+    c.billing.stripe_webhook_secret = Some(stripe::WEBHOOK_SECRET.into());
+    c.billing.stripe_api_base = fake.url.clone();
+    c
+}
+
+impl TestApp {
+    /// A form posted on the platform's own host.
+    pub async fn platform_post(&self, path: &str, fields: &[(&str, &str)], browser: &mut Browser) -> TestResponse {
+        self.post_form(PLATFORM_DOMAIN, path, fields, browser).await
+    }
+
+    /// Stripe calling the webhook: the raw body and, if any, its `Stripe-Signature`.
+    pub async fn post_webhook(&self, payload: &str, signature: Option<&str>) -> TestResponse {
+        let mut req = Request::post("/stripe/webhook")
+            .header(header::HOST, PLATFORM_DOMAIN)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(s) = signature {
+            req = req.header("stripe-signature", s);
+        }
+        self.send(req.body(Body::from(payload.to_owned())).unwrap()).await
+    }
+
+    /// Runs the due jobs of a kind whose payload's `key` is `value`, as the worker would.
+    pub async fn run_jobs_matching(&self, kind: echos_domain::job::JobKind, key: &str, value: &str) -> usize {
+        echos_web::worker::run_matching(&self.state, kind, key, value).await.unwrap()
+    }
+
+    /// A region this test caused to be opened (a sign-up, a restore): removed when dropped.
+    pub async fn adopt(&self, slug: &str) -> TestTenant {
+        let slug = Slug::parse(slug).unwrap();
+        let tenant = echos_core::tenants::get(self.db.platform(), &slug).await.expect("the adopted region");
+        TestTenant {
+            host: tenant.primary_host.clone(),
+            tenant: Arc::new(tenant),
+            slug,
+            url: self.config.database.url.clone(),
+        }
+    }
 }
 
 pub fn random_slug() -> Slug {

@@ -9,6 +9,7 @@ mod mail;
 mod media;
 mod members;
 mod pages;
+mod platform;
 mod search;
 mod telemetry;
 mod tenancy;

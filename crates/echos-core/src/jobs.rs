@@ -69,6 +69,44 @@ pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64, only: Option<Uuid
         .collect())
 }
 
+/// Takes the due jobs of one kind whose payload's `key` is `value` (a test, or an operator
+/// running one job now).
+pub async fn claim_matching(
+    pool: &PgPool,
+    kind: JobKind,
+    key: &str,
+    value: &str,
+    lease_secs: f64,
+) -> Result<Vec<Job>, CoreError> {
+    let rows = sqlx::query!(
+        "UPDATE platform.jobs j
+            SET attempts = j.attempts + 1, run_at = now() + make_interval(secs => $4)
+          WHERE j.id IN (SELECT id FROM platform.jobs
+                          WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
+                            AND kind = $1 AND payload ->> $2 = $3
+                          ORDER BY run_at FOR UPDATE SKIP LOCKED)
+        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts",
+        kind.code(),
+        key,
+        value,
+        lease_secs
+    )
+    .fetch_all(pool)
+    .await
+    .context("claiming jobs")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Job {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            kind: r.kind,
+            payload: r.payload,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+        })
+        .collect())
+}
+
 pub async fn complete(pool: &PgPool, id: i64) -> Result<(), CoreError> {
     sqlx::query!("UPDATE platform.jobs SET done_at = now(), last_error = NULL WHERE id = $1", id)
         .execute(pool)

@@ -48,6 +48,23 @@ pub async fn run_due(app: &AppState, only: Option<uuid::Uuid>) -> Result<usize, 
     }
 }
 
+/// Runs the due jobs of one kind whose payload's `key` is `value` (tests; the platform's own
+/// jobs have no region to pick them by).
+pub async fn run_matching(app: &AppState, kind: JobKind, key: &str, value: &str) -> Result<usize, CoreError> {
+    let batch = jobs::claim_matching(app.db.platform(), kind, key, value, 300.0).await?;
+    let ran = batch.len();
+    for job in batch {
+        match run(app, &app.mailer, &job).await {
+            Ok(()) => jobs::complete(app.db.platform(), job.id).await?,
+            Err(e) => {
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = ?e, "job failed");
+                jobs::fail(app.db.platform(), &job, &format!("{e:#}")).await?;
+            }
+        }
+    }
+    Ok(ran)
+}
+
 /// Polls for due jobs until the process stops; once a minute, moves regions along their
 /// lifecycle (`lifecycle::sweep`).
 pub async fn run_forever(app: AppState) {

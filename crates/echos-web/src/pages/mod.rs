@@ -27,9 +27,31 @@ pub fn routes() -> Routes {
         .route("/langue/{code}", get(set_language))
         .route("/lettres/desinscription/{token}", get(crate::admin::unsubscribe_form).post(crate::admin::unsubscribe));
     for slug in echos_core::admin::pages::SLUGS {
-        routes = routes.route(&format!("/{slug}"), get(crate::admin::legal_page));
+        routes = routes.route(&format!("/{slug}"), get(legal));
     }
     routes
+}
+
+/// A region's own page (about, terms…); on the platform's domain, the platform's terms for the
+/// science centres that open a region.
+async fn legal(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    page: Page,
+    uri: axum::http::Uri,
+) -> Result<Response, WebError> {
+    match site {
+        Site::Platform if uri.path() == "/conditions" => {
+            #[derive(Serialize)]
+            struct Terms<'a> {
+                #[serde(flatten)]
+                page: &'a Page,
+            }
+            Ok(Html(app.templates.render("platform/terms.html", Terms { page: &page })?).into_response())
+        }
+        Site::Platform => Err(WebError::NotFound),
+        Site::Region(tenant) => crate::admin::legal_page(State(app), crate::gate::Region(tenant), page, uri).await,
+    }
 }
 
 /// `/healthz` and `/readyz` answer on every host, before any region is resolved.
