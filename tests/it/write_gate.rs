@@ -39,7 +39,19 @@ fn concrete(template: &str) -> String {
         .join("/")
 }
 
+/// The host a route is for: the platform's own routes are only there.
+fn host_for(t: &TestTenant, access: Access) -> String {
+    match access {
+        Access::Platform | Access::Operator | Access::Signed => echos_tests::PLATFORM_DOMAIN.to_owned(),
+        _ => t.host.clone(),
+    }
+}
+
 async fn post(app: &TestApp, t: &TestTenant, path: &str, m: Option<&Member>, origin: Option<&str>) -> TestResponse {
+    post_to(app, &t.host, path, m, origin).await
+}
+
+async fn post_to(app: &TestApp, host: &str, path: &str, m: Option<&Member>, origin: Option<&str>) -> TestResponse {
     let (cookies, token) = match m {
         Some(m) => (m.browser.cookie_header(), m.browser.csrf.clone()),
         None => {
@@ -48,7 +60,7 @@ async fn post(app: &TestApp, t: &TestTenant, path: &str, m: Option<&Member>, ori
         }
     };
     let mut req = http::Request::post(path)
-        .header("host", &t.host)
+        .header("host", host)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", cookies);
     if let Some(o) = origin {
@@ -71,9 +83,12 @@ async fn every_route_that_takes_a_post_is_listed_and_every_listed_route_takes_on
     let listed: BTreeSet<String> = listed().into_iter().map(|(p, _)| p).collect();
     let mut taking_posts = BTreeSet::new();
     for template in site_routes().paths() {
-        let r = post(&app, &a, &concrete(template), None, None).await;
-        if r.status != StatusCode::METHOD_NOT_ALLOWED {
-            taking_posts.insert(template.clone());
+        // Asked on a region's host and on the platform's: a route takes a POST on either.
+        for host in [a.host.as_str(), echos_tests::PLATFORM_DOMAIN] {
+            let r = post_to(&app, host, &concrete(template), None, None).await;
+            if r.status != StatusCode::METHOD_NOT_ALLOWED {
+                taking_posts.insert(template.clone());
+            }
         }
     }
     let unlisted: Vec<_> = taking_posts.difference(&listed).collect();
@@ -88,8 +103,37 @@ async fn every_write_refuses_an_anonymous_visitor_and_another_site() {
     let a = app.tenant().await;
     // An admin, so that no role check stands between the request and the gate.
     let admin = app.admin(&a, "Admine Régionale").await;
+    let (mut operator, _) = signed_in_operator(&app).await;
     for (template, access) in listed() {
         let path = concrete(&template);
+        let host = host_for(&a, access);
+        if access == Access::Signed {
+            // Stripe's: no session, no form; without its signature it is refused.
+            let r = post_to(&app, &host, &path, None, Some("http://evil.example")).await;
+            assert!(matches!(r.status, StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND), "{template}: {}", r.status);
+            continue;
+        }
+        if access == Access::Operator {
+            let r = post_to(&app, &host, &path, None, None).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{template}: an anonymous POST must be sent to sign in");
+            assert!(r.header("location").unwrap_or_default().starts_with("/platform/connexion"), "{template}");
+            let own = operator_post(&app, &host, &path, &mut operator, Some(&format!("http://{host}"))).await;
+            assert!(!refused_as_cross_site(&own), "{template}: refused from its own site ({})", own.status);
+            for evil in ["http://evil.example", "null"] {
+                let r = operator_post(&app, &host, &path, &mut operator, Some(evil)).await;
+                assert!(refused_as_cross_site(&r), "{template}: a POST from {evil} answered {}", r.status);
+            }
+            continue;
+        }
+        if access == Access::Platform {
+            let own = post_to(&app, &host, &path, None, Some(&format!("http://{host}"))).await;
+            assert!(!refused_as_cross_site(&own), "{template}: refused from its own site ({})", own.status);
+            for evil in ["http://evil.example", "null"] {
+                let r = post_to(&app, &host, &path, None, Some(evil)).await;
+                assert!(refused_as_cross_site(&r), "{template}: a POST from {evil} answered {}", r.status);
+            }
+            continue;
+        }
         if access == Access::Token {
             // Authorised by the secret in the address alone (a mail client posts it): a wrong
             // one is simply not there.
@@ -118,11 +162,57 @@ async fn a_forged_or_missing_token_is_refused_on_every_write() {
     let a = app.tenant().await;
     let mut admin = app.admin(&a, "Admin Jetons").await;
     admin.browser.csrf = "forged".into();
+    let (mut operator, _) = signed_in_operator(&app).await;
+    operator.csrf = "forged".into();
     for (template, access) in listed() {
-        if access == Access::Token {
-            continue;
-        }
-        let r = post(&app, &a, &concrete(&template), Some(&admin), None).await;
+        let path = concrete(&template);
+        let r = match access {
+            Access::Token | Access::Signed => continue,
+            Access::Operator => operator_post(&app, &host_for(&a, access), &path, &mut operator, None).await,
+            Access::Platform => {
+                let mut b = echos_tests::Browser::new();
+                b.csrf = "forged".into();
+                app.post_form(&host_for(&a, access), &path, &[], &mut b).await
+            }
+            _ => post(&app, &a, &path, Some(&admin), None).await,
+        };
         assert!(refused_as_cross_site(&r), "{template}: a forged token answered {}", r.status);
     }
+}
+
+/// An operator signed in on the platform's host (by the link the command line mails).
+async fn signed_in_operator(app: &TestApp) -> (echos_tests::Browser, String) {
+    let email = echos_tests::unique_email();
+    let parsed = echos_domain::member::Email::parse(&email).unwrap();
+    echos_core::operators::create(app.db.platform(), &parsed).await.unwrap();
+    let account: uuid::Uuid = sqlx::query_scalar("SELECT id FROM platform.accounts WHERE email = $1")
+        .bind(&email)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap();
+    let token = echos_core::signin::issue(app.db.platform(), account, None, "/platform", time::Duration::hours(1))
+        .await
+        .unwrap();
+    let mut b = echos_tests::Browser::new();
+    let r = app.post_form(echos_tests::PLATFORM_DOMAIN, &format!("/platform/lien/{token}"), &[], &mut b).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    (b, email)
+}
+
+/// A POST as the operator, with their token and an `Origin` when given.
+async fn operator_post(
+    app: &TestApp,
+    host: &str,
+    path: &str,
+    b: &mut echos_tests::Browser,
+    origin: Option<&str>,
+) -> TestResponse {
+    let mut req = http::Request::post(path)
+        .header("host", host)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", b.cookie_header());
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    app.send(req.body(axum::body::Body::from(format!("csrf_token={}", b.csrf))).unwrap()).await
 }

@@ -178,7 +178,7 @@ pub async fn submit(
             let mut state = FormState::default();
             parse(&pairs, &page, &mut state);
             state.errors.clear();
-            state.error = Some(t(l, "errors.csrf.message", &[]));
+            state.error = Some(t(l, "auth.errors.csrf", &[]));
             let x = extra(&app, &state);
             return render_form(&app, "platform/signup.html", StatusCode::FORBIDDEN, &page, &state, x);
         }
