@@ -71,6 +71,29 @@ async fn behaves_as_a_media_store(store: &MediaStore, a: Uuid, b: Uuid) -> Strin
     key
 }
 
+/// A region's files listed (its own only), its archive kept apart from its media, and all of it
+/// removed at once — the other region's untouched.
+async fn lists_and_removes_a_regions_files(store: &MediaStore) {
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let one = store.put(a, "images", PNG_BYTES.to_vec(), "png", "image/png").await.unwrap();
+    let two = store.put(a, "avatars", PNG_BYTES.to_vec(), "png", "image/png").await.unwrap();
+    let theirs = store.put(b, "images", PNG_BYTES.to_vec(), "png", "image/png").await.unwrap();
+    let archive = Uuid::new_v4();
+    store.put_export(a, archive, b"archive".to_vec()).await.unwrap();
+    let mut listed: Vec<String> = store.list_for(a).await.unwrap().iter().map(ToString::to_string).collect();
+    listed.sort();
+    let mut expected = vec![one.clone(), two.clone()];
+    expected.sort();
+    assert_eq!(listed, expected, "its media, not its archive, not another region's");
+    assert_eq!(store.get_export(a, archive).await.unwrap().as_deref(), Some(&b"archive"[..]));
+    assert_eq!(store.get_export(b, archive).await.unwrap(), None, "another region's archive is not there");
+    store.delete_all_for(a).await.unwrap();
+    assert!(store.list_for(a).await.unwrap().is_empty());
+    assert_eq!(store.get_export(a, archive).await.unwrap(), None);
+    assert!(store.get(&theirs).await.unwrap().is_some());
+    store.delete_all_for(b).await.unwrap();
+}
+
 /// Names typed by a person never reach a path or a bucket: not in `put`, not as a key.
 async fn refuses_forged_names(store: &MediaStore, a: Uuid, b: Uuid, key: &str) {
     for (purpose, ext, ctype) in [
@@ -108,6 +131,7 @@ async fn the_local_store_keeps_each_file_under_its_regions_id() {
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let key = behaves_as_a_media_store(&store, a, b).await;
     refuses_forged_names(&store, a, b, &key).await;
+    lists_and_removes_a_regions_files(&store).await;
 
     // On disk: exactly the one remaining file, at its key, and no temporary file left.
     let files = files_under(&dir.0);
@@ -190,6 +214,7 @@ async fn the_s3_store_keeps_each_object_under_its_regions_id_on_a_real_s3_server
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let key = behaves_as_a_media_store(&store, a, b).await;
     refuses_forged_names(&store, a, b, &key).await;
+    lists_and_removes_a_regions_files(&store).await;
 
     // The server holds the object at its key, inside the bucket.
     let on_disk = server.root.0.join("echos-media").join(&key);

@@ -552,6 +552,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_reads_and_billing_needs_both_keys() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/echosciences.toml.example");
+        let cfg: Config = Config::figment(example).extract().map_err(describe).unwrap_or_else(|e| panic!("{e}"));
+        assert!(cfg.clone().checked().is_ok());
+        assert_eq!(cfg.billing.yearly_lookup_key, "echos_yearly");
+        assert!(cfg.billing.stripe().is_none(), "billing is off by default");
+        let mut half = cfg;
+        half.billing.stripe_secret_key = Some("sk_test".into());
+        let msg = half.clone().checked().err().unwrap_or_default();
+        assert!(msg.contains("billing.stripe_secret_key"), "{msg}");
+        half.billing.stripe_webhook_secret = Some("whsec".into());
+        assert!(half.clone().checked().is_ok());
+        assert!(!format!("{:?}", half.billing).contains("sk_test"), "secrets are masked");
+    }
+
+    #[test]
     fn an_s3_media_store_needs_a_bucket() {
         let mut cfg = Config::default();
         cfg.media.store = "s3".into();
