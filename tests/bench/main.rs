@@ -5,6 +5,9 @@
 //!   echos-bench migrate-column     time adding one column to every region
 //!   echos-bench fill <slug> <per kind>                       one region full of content (pages.sh)
 //!   echos-bench fill-console <slug> <members> <contributions> one big region (console.sh)
+//!   echos-bench signup-latency <server address> <stripe port> <N>
+//!                                  paid sign-ups against a local Stripe stand-in: the time from
+//!                                  the webhook to the new region's home page answering 200
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -113,6 +116,12 @@ async fn main() {
             let started = Instant::now();
             let n = echos_core::seed::apply(&db, &tenant, &seed).await.unwrap();
             println!("fill: {n} contributions written in {:.1} s", started.elapsed().as_secs_f64());
+        }
+        Some("signup-latency") => {
+            let server = args.get(1).expect("signup-latency <server address> <stripe port> <N>").clone();
+            let port: u16 = args.get(2).and_then(|s| s.parse().ok()).expect("the Stripe stand-in's port");
+            let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
+            signup_latency(&server, port, n, domain.as_str()).await;
         }
         Some("fill-console") => {
             // A big region for timing the console (tests/load/console.sh): many members and
@@ -329,4 +338,103 @@ async fn fill_console(db: &Db, tenant: &echos_core::Tenant, members: i64, contri
     .execute(db.platform())
     .await
     .unwrap();
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, headers, body).
+async fn http(
+    server: &str,
+    method: &str,
+    host: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(server).await.unwrap();
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    conn.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    conn.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let hs =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned())).collect();
+    (status, hs, rest.to_owned())
+}
+
+async fn signup_latency(server: &str, stripe_port: u16, n: usize, platform: &str) {
+    use echos_tests::stripe;
+    let fake = stripe::FakeStripe::start_on(stripe_port).await;
+    let (status, headers, _) = http(server, "GET", platform, "/ouvrir", &[], "").await;
+    assert_eq!(status, 200, "the sign-up form");
+    let csrf = headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .find_map(|(_, v)| v.strip_prefix("csrf=").map(|c| c.split(';').next().unwrap_or_default().to_owned()))
+        .expect("a csrf cookie");
+    let mut times = Vec::new();
+    for i in 0..n {
+        let slug = format!("paid{i}x{}", std::process::id());
+        let form = serde_urlencoded::to_string([
+            ("organisation", "Centre de sciences"),
+            ("contact_name", "Contact Mesure"),
+            ("email", &format!("{slug}@bench.example")),
+            ("region_name", "Réseau mesuré"),
+            ("subdomain", &slug),
+            ("locales", "fr"),
+            ("default_locale", "fr"),
+            ("terms", "on"),
+            ("csrf_token", &csrf),
+        ])
+        .unwrap();
+        let form_headers =
+            [("Content-Type", "application/x-www-form-urlencoded".to_owned()), ("Cookie", format!("csrf={csrf}"))];
+        let (status, _, body) = http(server, "POST", platform, "/ouvrir", &form_headers, &form).await;
+        assert_eq!(status, 303, "sign-up {i}: {body}");
+        let signup = fake
+            .checkouts()
+            .last()
+            .and_then(|c| c.iter().find(|(k, _)| k == "client_reference_id").map(|(_, v)| v.clone()))
+            .unwrap();
+        let (customer, subscription, event) = (format!("cus_{slug}"), format!("sub_{slug}"), format!("evt_{slug}"));
+        fake.set_subscription(&subscription, &customer, "active");
+        let payload = stripe::checkout_completed(&event, &signup, &customer, &subscription);
+        let sig = stripe::signature(&payload, None);
+        let host = format!("{slug}.{platform}");
+        let started = Instant::now();
+        let (status, _, body) = http(
+            server,
+            "POST",
+            platform,
+            "/stripe/webhook",
+            &[("Stripe-Signature", sig), ("Content-Type", "application/json".into())],
+            &payload,
+        )
+        .await;
+        assert_eq!(status, 200, "the webhook: {body}");
+        loop {
+            let (status, _, _) = http(server, "GET", &host, "/", &[], "").await;
+            if status == 200 {
+                break;
+            }
+            assert!(started.elapsed().as_secs() < 30, "the region never answered");
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "webhook → the new region's home page answering 200: p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms over {n} paid sign-ups",
+        times[n / 2],
+        times[(n * 9 / 10).min(n - 1)],
+        times[n - 1]
+    );
 }

@@ -36,8 +36,13 @@ pub struct FakeStripe {
 
 impl FakeStripe {
     pub async fn start() -> Self {
+        Self::start_on(0).await
+    }
+
+    /// On a given port (a benchmark tells the server where it is before it starts).
+    pub async fn start_on(port: u16) -> Self {
         let recorded = Arc::new(Mutex::new(Recorded::default()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let app = Router::new()
             .route("/v1/prices", get(prices))

@@ -39,6 +39,9 @@ pub struct Inner {
     /// The platform's home page's latest contributions of the regions that show theirs, by the
     /// list of those regions; a minute old at most.
     pub showcase: moka::future::Cache<Vec<uuid::Uuid>, Arc<Vec<crate::platform::Showcased>>>,
+    /// Wakes this process's worker at once (a paid sign-up waits for its region; the queue is
+    /// otherwise polled every two seconds).
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             )),
             payments,
             showcase: moka::future::Cache::builder().max_capacity(16).time_to_live(Duration::from_secs(60)).build(),
+            wake: Arc::new(tokio::sync::Notify::new()),
         })))
     }
 }

@@ -82,7 +82,10 @@ pub async fn run_forever(app: AppState) {
                 Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
             }
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::select! {
+            () = app.wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
     }
 }
 

@@ -30,6 +30,9 @@ pub async fn receive(
     };
     let new = billing::store_event(app.db.platform(), &event.id, &event.kind, &event.payload).await?;
     tracing::info!(event = %event.id, kind = %event.kind, new, "Stripe event received");
+    if new {
+        app.wake.notify_one();
+    }
     Ok((StatusCode::OK, if new { "stored" } else { "already stored" }).into_response())
 }
 
