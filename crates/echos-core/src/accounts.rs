@@ -340,11 +340,8 @@ pub async fn reset_password(pool: &PgPool, tenant_id: Uuid, token: &str, new_has
         .execute(&mut *tx)
         .await
         .context("ending sessions")?;
-    // Other reset links of this account die with this one.
-    sqlx::query!("UPDATE platform.account_tokens SET used_at = now() WHERE account_id = $1 AND purpose = 'reset' AND used_at IS NULL", account)
-        .execute(&mut *tx)
-        .await
-        .context("retiring reset links")?;
+    // Every other link of this account dies with this one.
+    void_links(&mut tx, account).await?;
     tx.commit().await.context("committing a password reset")?;
     Ok(true)
 }
@@ -377,7 +374,28 @@ pub async fn change_password(
     .execute(&mut *tx)
     .await
     .context("ending other sessions")?;
+    void_links(&mut tx, account_id).await?;
     tx.commit().await.context("committing a password change")
+}
+
+/// Retires every link sent to an account that is still alive — reset, confirmation, change of
+/// address, one-time sign-in: a password or address change makes them all worthless.
+pub async fn void_links(conn: &mut sqlx::PgConnection, account_id: Uuid) -> Result<(), CoreError> {
+    sqlx::query!(
+        "UPDATE platform.account_tokens SET used_at = now() WHERE account_id = $1 AND used_at IS NULL",
+        account_id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("retiring an account's links")?;
+    sqlx::query!(
+        "UPDATE platform.signin_links SET used_at = now() WHERE account_id = $1 AND used_at IS NULL",
+        account_id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("retiring an account's sign-in links")?;
+    Ok(())
 }
 
 /// What a member may change of their profile here.
@@ -596,6 +614,8 @@ pub async fn confirm_email_change(pool: &PgPool, tenant_id: Uuid, token: &str) -
         }
         return Err(CoreError::Unexpected(anyhow::Error::from(e).context("changing an address")));
     }
+    // Links sent to the old address (a reset, say) open nothing any more.
+    void_links(&mut tx, row.account_id).await?;
     jobs::enqueue(
         &mut tx,
         Some(tenant_id),

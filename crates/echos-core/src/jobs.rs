@@ -38,20 +38,44 @@ pub async fn enqueue(
     .context("queueing a job")
 }
 
-/// Takes up to `limit` due jobs (of one region only, when `only` is given) and leases them for
-/// `lease_secs` (a crashed worker's jobs come back after the lease).
-pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64, only: Option<Uuid>) -> Result<Vec<Job>, CoreError> {
+/// Takes up to `limit` due jobs of `kinds` (of one region only, when `only` is given) and leases
+/// them for `lease_secs` (a crashed worker's jobs come back after the lease). Fair between
+/// regions: at most three of a region per batch, each region's oldest first, so one region's ten
+/// thousand newsletters do not hold back another's sign-up mail. A suspended or closed region's
+/// jobs wait, except the kinds listed in `always` (its admins' billing mail, its archive…).
+pub async fn claim(
+    pool: &PgPool,
+    kinds: &[&str],
+    always: &[&str],
+    limit: i64,
+    lease_secs: f64,
+    only: Option<Uuid>,
+) -> Result<Vec<Job>, CoreError> {
     let rows = sqlx::query!(
-        "UPDATE platform.jobs j
-            SET attempts = j.attempts + 1, run_at = now() + make_interval(secs => $2)
-          WHERE j.id IN (SELECT id FROM platform.jobs
-                          WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
-                            AND ($3::uuid IS NULL OR tenant_id = $3)
-                          ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts",
+        r#"UPDATE platform.jobs j
+              SET attempts = j.attempts + 1, run_at = now() + make_interval(secs => $2)
+            WHERE j.id IN (
+                  SELECT id FROM platform.jobs
+                   WHERE id IN (SELECT id FROM (
+                                  SELECT id, run_at,
+                                         row_number() OVER (PARTITION BY tenant_id ORDER BY run_at, id) AS turn
+                                    FROM platform.jobs q
+                                   WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
+                                     AND kind = ANY($4)
+                                     AND ($3::uuid IS NULL OR tenant_id = $3)
+                                     AND (tenant_id IS NULL OR kind = ANY($5)
+                                          OR EXISTS (SELECT 1 FROM platform.tenants t
+                                                      WHERE t.id = q.tenant_id AND t.status IN ('trial', 'active', 'past_due')))
+                                ) firsts
+                                WHERE turn <= 3 ORDER BY turn, run_at LIMIT $1)
+                     AND done_at IS NULL AND failed_at IS NULL AND run_at <= now()
+                   FOR UPDATE SKIP LOCKED)
+        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts"#,
         limit,
         lease_secs,
-        only
+        only,
+        kinds as &[&str],
+        always as &[&str]
     )
     .fetch_all(pool)
     .await
@@ -67,6 +91,75 @@ pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64, only: Option<Uuid
             max_attempts: r.max_attempts,
         })
         .collect())
+}
+
+/// Extends a running job's lease (its worker is alive and busy with it).
+pub async fn renew(pool: &PgPool, id: i64, lease_secs: f64) -> Result<(), CoreError> {
+    sqlx::query!(
+        "UPDATE platform.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1 AND done_at IS NULL",
+        id,
+        lease_secs
+    )
+    .execute(pool)
+    .await
+    .context("renewing a job's lease")?;
+    Ok(())
+}
+
+/// Hands a job back untouched (a worker stopping before it began it).
+pub async fn release(pool: &PgPool, id: i64) -> Result<(), CoreError> {
+    sqlx::query!(
+        "UPDATE platform.jobs SET run_at = now(), attempts = attempts - 1 WHERE id = $1 AND done_at IS NULL",
+        id
+    )
+    .execute(pool)
+    .await
+    .context("releasing a job")?;
+    Ok(())
+}
+
+/// What one pruning removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: u64,
+    pub links: u64,
+    pub jobs: u64,
+}
+
+/// Removes what has served: expired sessions (the regions' and the operators'), links used or
+/// expired a day ago, jobs done a week ago. Run on a schedule by the worker.
+pub async fn prune(pool: &PgPool) -> Result<Pruned, CoreError> {
+    let mut p = Pruned::default();
+    p.sessions += sqlx::query!("DELETE FROM platform.sessions WHERE expires_at < now()")
+        .execute(pool)
+        .await
+        .context("pruning sessions")?
+        .rows_affected();
+    p.sessions += sqlx::query!("DELETE FROM platform.operator_sessions WHERE expires_at < now()")
+        .execute(pool)
+        .await
+        .context("pruning operators' sessions")?
+        .rows_affected();
+    p.links += sqlx::query!(
+        "DELETE FROM platform.account_tokens WHERE expires_at < now() - interval '1 day' OR used_at < now() - interval '1 day'"
+    )
+    .execute(pool)
+    .await
+    .context("pruning links")?
+    .rows_affected();
+    p.links += sqlx::query!(
+        "DELETE FROM platform.signin_links WHERE expires_at < now() - interval '1 day' OR used_at < now() - interval '1 day'"
+    )
+    .execute(pool)
+    .await
+    .context("pruning sign-in links")?
+    .rows_affected();
+    p.jobs += sqlx::query!("DELETE FROM platform.jobs WHERE done_at < now() - interval '7 days'")
+        .execute(pool)
+        .await
+        .context("pruning finished jobs")?
+        .rows_affected();
+    Ok(p)
 }
 
 /// Takes the due jobs of one kind whose payload's `key` is `value` (a test, or an operator

@@ -16,7 +16,8 @@ use echos_core::mail::{Mailer, Outgoing};
 use echos_core::notifications::{self, NotificationJob};
 use echos_core::operators::OperatorJob;
 use echos_core::{CoreError, Tenant, archive, lifecycle, signin, tenants};
-use echos_domain::job::JobKind;
+use echos_domain::job::{JobKind, Lane};
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::admin::VerifyJob;
@@ -25,68 +26,147 @@ use crate::links::region_url;
 use crate::site::SiteView;
 use crate::state::AppState;
 
-/// Runs every job that is due now (of one region only, when `only` is given); returns how many
-/// ran (tests and `echos worker --once`).
+/// The kinds whose jobs run even while their region is suspended.
+fn always() -> Vec<&'static str> {
+    JobKind::ALL.into_iter().filter(|k| !k.waits_while_suspended()).map(JobKind::code).collect()
+}
+
+/// Runs every job that is due now, lane after lane (of one region only, when `only` is given);
+/// returns how many ran (tests and `echos worker --once`).
 pub async fn run_due(app: &AppState, only: Option<uuid::Uuid>) -> Result<usize, CoreError> {
-    let mailer = &app.mailer;
+    let mut ran = 0;
+    for lane in Lane::ALL {
+        ran += run_lane(app, lane, only).await?;
+    }
+    Ok(ran)
+}
+
+/// Runs the due jobs of one lane until there are none, its lane's number at a time.
+async fn run_lane(app: &AppState, lane: Lane, only: Option<uuid::Uuid>) -> Result<usize, CoreError> {
+    let kinds = JobKind::codes_of(lane);
+    let always = always();
     let mut ran = 0;
     loop {
-        let batch = jobs::claim(app.db.platform(), 10, 300.0, only).await?;
+        let batch = jobs::claim(app.db.platform(), &kinds, &always, 10, lane.lease_secs(), only).await?;
         if batch.is_empty() {
             return Ok(ran);
         }
-        for job in batch {
-            ran += 1;
-            match run(app, mailer, &job).await {
-                Ok(()) => jobs::complete(app.db.platform(), job.id).await?,
-                Err(e) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = ?e, "job failed");
-                    jobs::fail(app.db.platform(), &job, &format!("{e:#}")).await?;
+        ran += batch.len();
+        futures::stream::iter(batch).for_each_concurrent(lane.concurrency(), |job| run_guarded(app, lane, job)).await;
+    }
+}
+
+/// Runs one job in a task of its own: its lease renewed while it runs, a panic caught and
+/// recorded as a failure (the worker goes on), the outcome written back.
+async fn run_guarded(app: &AppState, lane: Lane, job: Job) {
+    let pool = app.db.platform().clone();
+    let lease = lane.lease_secs();
+    let heartbeat = tokio::spawn({
+        let pool = pool.clone();
+        let id = job.id;
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(lease / 3.0));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = jobs::renew(&pool, id, lease).await {
+                    tracing::warn!(job = id, error = ?e, "renewing a job's lease failed");
                 }
             }
         }
+    });
+    let outcome = tokio::spawn({
+        let app = app.clone();
+        let job = job.clone();
+        async move { run(&app, &app.mailer, &job).await }
+    })
+    .await;
+    heartbeat.abort();
+    let error = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{e:#}")),
+        Err(e) if e.is_panic() => {
+            let what = e.into_panic();
+            let text = what
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| what.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            tracing::error!(job = job.id, kind = %job.kind, region = ?job.tenant_id, panic = %text, "a job panicked");
+            Some(format!("panicked: {text}"))
+        }
+        Err(e) => Some(format!("cancelled: {e}")),
+    };
+    let written = match error {
+        None => jobs::complete(&pool, job.id).await,
+        Some(error) => {
+            tracing::warn!(job = job.id, kind = %job.kind, region = ?job.tenant_id, attempt = job.attempts, %error, "job failed");
+            jobs::fail(&pool, &job, &error).await
+        }
+    };
+    if let Err(e) = written {
+        tracing::error!(job = job.id, error = ?e, "recording a job's outcome failed");
     }
 }
 
 /// Runs the due jobs of one kind whose payload's `key` is `value` (tests; the platform's own
 /// jobs have no region to pick them by).
 pub async fn run_matching(app: &AppState, kind: JobKind, key: &str, value: &str) -> Result<usize, CoreError> {
-    let batch = jobs::claim_matching(app.db.platform(), kind, key, value, 300.0).await?;
+    let batch = jobs::claim_matching(app.db.platform(), kind, key, value, kind.lane().lease_secs()).await?;
     let ran = batch.len();
     for job in batch {
-        match run(app, &app.mailer, &job).await {
-            Ok(()) => jobs::complete(app.db.platform(), job.id).await?,
-            Err(e) => {
-                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = ?e, "job failed");
-                jobs::fail(app.db.platform(), &job, &format!("{e:#}")).await?;
-            }
-        }
+        run_guarded(app, kind.lane(), job).await;
     }
     Ok(ran)
 }
 
-/// Polls for due jobs until the process stops; once a minute, moves regions along their
-/// lifecycle (`lifecycle::sweep`).
-pub async fn run_forever(app: AppState) {
-    let mut last_sweep = std::time::Instant::now() - Duration::from_secs(60);
-    loop {
-        if let Err(e) = run_due(&app, None).await {
-            tracing::warn!(error = ?e, "the job queue is unreachable");
+/// Works until `stop` says so: a loop per lane (each lane's jobs in its own workers, so a slow
+/// preview never holds back a mail), and once a minute the lifecycle's sweep, every ten minutes
+/// the pruning of old rows. On stop, no new job is taken; those under way finish.
+pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut lanes = Vec::new();
+    for lane in Lane::ALL {
+        let (app, mut stop) = (app.clone(), stop.clone());
+        lanes.push(tokio::spawn(async move {
+            while !*stop.borrow() {
+                if let Err(e) = run_lane(&app, lane, None).await {
+                    tracing::warn!(lane = lane.name(), error = ?e, "the job queue is unreachable");
+                }
+                tokio::select! {
+                    () = app.wake.notified() => {}
+                    () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }));
+    }
+    let mut stop = stop;
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut minutes = 0u64;
+    while !*stop.borrow() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => break,
         }
-        if last_sweep.elapsed() >= Duration::from_secs(60) {
-            last_sweep = std::time::Instant::now();
-            let now = time::OffsetDateTime::now_utc();
-            match lifecycle::sweep(&app.db, &app.media, &app.config.billing, now).await {
-                Ok(swept) if swept != lifecycle::Swept::default() => tracing::info!(?swept, "lifecycle sweep"),
+        let now = time::OffsetDateTime::now_utc();
+        match lifecycle::sweep(&app.db, &app.media, &app.config.billing, now).await {
+            Ok(swept) if swept != lifecycle::Swept::default() => tracing::info!(?swept, "lifecycle sweep"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
+        }
+        if minutes % 10 == 0 {
+            match jobs::prune(app.db.platform()).await {
+                Ok(p) if p != jobs::Pruned::default() => tracing::info!(?p, "old rows pruned"),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
+                Err(e) => tracing::warn!(error = ?e, "pruning failed"),
             }
         }
-        tokio::select! {
-            () = app.wake.notified() => {}
-            () = tokio::time::sleep(Duration::from_secs(2)) => {}
-        }
+        minutes += 1;
     }
+    for lane in lanes {
+        let _ = lane.await;
+    }
+    tracing::info!("the worker stopped");
 }
 
 async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError> {

@@ -44,6 +44,9 @@ enum Command {
     /// The platform's operators.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// The job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Set everything up on this machine and serve the demo regions on *.localhost.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -91,6 +94,14 @@ enum TenantCommand {
     Resume { slug: String },
     /// Rebuild a region's search index (after a release that changes what is indexed).
     Reindex { slug: String },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Jobs that gave up after their attempts, with their last error.
+    Failed,
+    /// Give a failed job another round of attempts, now.
+    Retry { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -158,13 +169,35 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
                 println!("{ran} job(s) run");
             } else {
                 tracing::info!("worker started");
-                tokio::select! {
-                    () = echos_web::worker::run_forever(state) => {}
-                    _ = tokio::signal::ctrl_c() => tracing::info!("worker stopped"),
-                }
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let worker = tokio::spawn(echos_web::worker::run_forever(state, stopped));
+                crate::serve::shutdown_signal().await;
+                // No new job is taken; those under way finish.
+                let _ = stop.send(true);
+                let _ = worker.await;
             }
         }
         Command::Tenant(cmd) => tenant(&db, &config, &domain, cmd).await?,
+        Command::Jobs(JobsCommand::Failed) => {
+            let (jobs, total) = echos_core::operations::failed_jobs(db.platform(), 200, 0).await.map_err(sentence)?;
+            println!("{total} failed job(s)");
+            for j in jobs {
+                println!(
+                    "{:>8}  {:<24} {:<16} {} attempts  {}",
+                    j.id,
+                    j.kind,
+                    j.region.as_deref().unwrap_or("-"),
+                    j.attempts,
+                    j.last_error.unwrap_or_default().lines().next().unwrap_or_default()
+                );
+            }
+        }
+        Command::Jobs(JobsCommand::Retry { id }) => {
+            if !echos_core::operations::retry(db.platform(), id).await.map_err(sentence)? {
+                anyhow::bail!("job {id} is not a failed job");
+            }
+            println!("job {id} queued again");
+        }
         Command::Operator(OperatorCommand::Create { email }) => {
             let email = Email::parse(&email).ok_or_else(|| anyhow::anyhow!("“{email}” is not an e-mail address"))?;
             let created = echos_core::operators::create(db.platform(), &email).await.map_err(sentence)?;

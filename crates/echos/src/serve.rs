@@ -28,8 +28,12 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
             }
         }
     });
-    let worker =
-        state.config.accounts.worker_in_serve.then(|| tokio::spawn(echos_web::worker::run_forever(state.clone())));
+    let (stop_worker, stop) = tokio::sync::watch::channel(false);
+    let worker = state
+        .config
+        .accounts
+        .worker_in_serve
+        .then(|| tokio::spawn(echos_web::worker::run_forever(state.clone(), stop)));
     // Page views are counted in memory and added to each region's figures every few seconds.
     let views = tokio::spawn({
         let state = state.clone();
@@ -57,15 +61,20 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         tracing::warn!(error = ?e, "writing the last page views failed");
     }
     listener_task.abort();
+    // The worker takes no new job and finishes those under way (a job cut short would come back
+    // after its lease anyway).
+    let _ = stop_worker.send(true);
     if let Some(w) = worker {
-        w.abort();
+        if tokio::time::timeout(Duration::from_secs(30), w).await.is_err() {
+            tracing::warn!("the worker did not stop within 30 s; its jobs come back after their lease");
+        }
     }
     refill.abort();
     db.close().await;
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

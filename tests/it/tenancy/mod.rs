@@ -5,6 +5,7 @@ mod cancellation;
 mod directory_cache;
 mod host_resolution;
 mod isolation;
+mod jobs;
 mod migrations;
 mod provisioning;
 mod statement_cache;
