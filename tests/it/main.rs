@@ -11,6 +11,7 @@ mod members;
 mod pages;
 mod platform;
 mod search;
+mod server;
 mod telemetry;
 mod tenancy;
 mod write_gate;

@@ -244,6 +244,8 @@ pub struct HttpConfig {
     /// Peers whose `X-Forwarded-Host`/`Forwarded` headers are believed. Empty: none are.
     pub trusted_proxies: Vec<IpNet>,
     pub request_timeout_secs: u64,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -298,7 +300,12 @@ impl Default for Config {
                 acquire_timeout_secs: 5,
             },
             platform: PlatformConfig { domain: "localhost".into(), public_scheme: "http".into(), public_port: None },
-            http: HttpConfig { bind: "127.0.0.1:8080".into(), trusted_proxies: Vec::new(), request_timeout_secs: 30 },
+            http: HttpConfig {
+                bind: "127.0.0.1:8080".into(),
+                trusted_proxies: Vec::new(),
+                request_timeout_secs: 30,
+                header_read_timeout_secs: 10,
+            },
             tenancy: TenancyConfig {
                 spares: 3,
                 cache_ttl_secs: 300,

@@ -61,6 +61,12 @@ pub fn tenant_set() -> Vec<Migration> {
     ]
 }
 
+/// The version this build's tenant migrations bring a region to (computed once).
+pub fn latest_tenant_version() -> i64 {
+    static LATEST: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *LATEST.get_or_init(|| latest(&tenant_set()))
+}
+
 /// The version a fully migrated schema of this set is at.
 pub fn latest(set: &[Migration]) -> i64 {
     set.last().map_or(0, |m| m.version)

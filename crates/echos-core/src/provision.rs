@@ -147,7 +147,9 @@ pub async fn create_in(tx: &mut PgConnection, platform_domain: &HostName, new: N
     };
     if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&mut *tx).await {
         return Err(match db_violation(&e) {
-            Some((code, _)) if code == DUPLICATE_SCHEMA => {
+            // Two openings of one slug at once: the loser's rename or creation meets the winner's
+            // schema (as a duplicate, or on the catalogue's unique index).
+            Some((code, _)) if code == DUPLICATE_SCHEMA || code == UNIQUE_VIOLATION => {
                 CoreError::conflict(format_args!("a region with the slug “{}” already exists", new.slug))
             }
             _ => CoreError::Unexpected(anyhow::Error::from(e).context("creating the region's schema")),

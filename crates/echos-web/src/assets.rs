@@ -16,6 +16,7 @@ const EMBEDDED: &[(&str, &str, &[u8])] = &[
     ("tags.js", "text/javascript; charset=utf-8", include_bytes!("../static/tags.js")),
     ("images.js", "text/javascript; charset=utf-8", include_bytes!("../static/images.js")),
     ("admin.js", "text/javascript; charset=utf-8", include_bytes!("../static/admin.js")),
+    ("signup.js", "text/javascript; charset=utf-8", include_bytes!("../static/signup.js")),
 ];
 
 pub fn routes() -> Router<AppState> {

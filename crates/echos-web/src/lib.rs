@@ -27,6 +27,7 @@ pub mod platform;
 pub mod router;
 pub mod routes;
 pub mod search;
+pub mod server;
 pub mod session;
 pub mod site;
 pub mod state;

@@ -83,6 +83,12 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
         Site::Platform
     } else {
         match app.directory.resolve(&host).await {
+            // A region whose migration failed (or has not run yet) would show half-migrated
+            // pages: it is closed until `echos migrate` brings it up to date.
+            Ok(Some(t)) if t.schema_version < echos_core::migrate::latest_tenant_version() => {
+                tracing::warn!(region = %t.slug, version = t.schema_version, "a region behind its migrations answered 503");
+                return render_error(&app, &req, None, ErrorKind::Unavailable);
+            }
             Ok(Some(t)) => match t.access(app.config.billing.read_only_days, time::OffsetDateTime::now_utc()) {
                 Access::Open => Site::Region(t),
                 // Suspended: read, and sign in or out; nothing else is written.

@@ -154,7 +154,7 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
         }
-        if minutes % 10 == 0 {
+        if minutes.is_multiple_of(10) {
             match jobs::prune(app.db.platform()).await {
                 Ok(p) if p != jobs::Pruned::default() => tracing::info!(?p, "old rows pruned"),
                 Ok(_) => {}

@@ -1,8 +1,11 @@
-// The sign-up form (/ouvrir): says whether the sub-domain typed is free, a moment after one stops
-// typing (at least three characters), from the server's answer to `data-check?nom=…`
-// ({state, message, alternative?}); a suggested sub-domain is a button that fills the field.
-// Without JavaScript the form works the same: the server checks the address when it is sent.
-// No inline script or handler: the page runs under `script-src 'self'`.
+// Opening a network.
+// The form (/ouvrir): says whether the sub-domain typed is free, a moment after one stops typing
+// (at least three characters), from the server's answer to `data-check?nom=…` ({state, message,
+// alternative?}); a suggested sub-domain is a button that fills the field. Without JavaScript the
+// form works the same: the server checks the address when it is sent.
+// The page after paying (/ouvrir/merci), while the region is being opened: asks for the page again
+// every few seconds and reloads it once it has changed (without JavaScript, a <noscript> refresh).
+// No inline script or handler: the pages run under `script-src 'self'`.
 (function () {
   "use strict";
   var field = document.getElementById("subdomain");
@@ -79,4 +82,33 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-fill-subdomain]"), function (button) {
     button.addEventListener("click", function () { fill(button.dataset.fillSubdomain); });
   });
+})();
+
+(function () {
+  "use strict";
+  var marker = document.querySelector("[data-pending-refresh]");
+  if (!marker || !window.fetch) return;
+  var delay = (parseInt(marker.getAttribute("data-pending-refresh"), 10) || 3) * 1000;
+  var tries = 0;
+
+  function again() {
+    tries += 1;
+    // After a few minutes, ask less often.
+    setTimeout(ask, tries > 60 ? delay * 5 : delay);
+  }
+
+  function ask() {
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html !== null && html.indexOf("data-pending-refresh") === -1) {
+          window.location.reload();
+        } else {
+          again();
+        }
+      })
+      .catch(again);
+  }
+
+  again();
 })();

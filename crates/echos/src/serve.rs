@@ -1,7 +1,6 @@
 //! `echos serve`: the HTTP server, the region-change listener and the spare-schema refiller,
 //! with graceful shutdown on SIGTERM and SIGINT (requests in flight finish).
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -51,10 +50,8 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     let app = echos_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %bind, "serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let timeout = Duration::from_secs(counter.config.http.header_read_timeout_secs);
+    echos_web::server::serve_http(listener, app, timeout, shutdown_signal()).await;
     tracing::info!("stopped; requests in flight have finished");
     views.abort();
     if let Err(e) = counter.views.flush(&counter.db).await {
@@ -64,10 +61,10 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     // The worker takes no new job and finishes those under way (a job cut short would come back
     // after its lease anyway).
     let _ = stop_worker.send(true);
-    if let Some(w) = worker {
-        if tokio::time::timeout(Duration::from_secs(30), w).await.is_err() {
-            tracing::warn!("the worker did not stop within 30 s; its jobs come back after their lease");
-        }
+    if let Some(w) = worker
+        && tokio::time::timeout(Duration::from_secs(30), w).await.is_err()
+    {
+        tracing::warn!("the worker did not stop within 30 s; its jobs come back after their lease");
     }
     refill.abort();
     db.close().await;

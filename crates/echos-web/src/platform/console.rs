@@ -205,8 +205,7 @@ async fn send_link(
 ) -> Result<Response, WebError> {
     let x = SignInExtra { next: "/platform", link_sent: true };
     if let Err(wait) = app.limiter.check(Action::Reset, "platform", &address.0, Some(f.email.trim())) {
-        let mut form = FormState::default();
-        form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        let form = FormState { error: Some(t(page.locale, "auth.errors.rate_limited", &[])), ..FormState::default() };
         return too_many(
             render_form(&app, "platform/console/sign_in.html", StatusCode::TOO_MANY_REQUESTS, &page, &form, x),
             wait,
@@ -504,7 +503,7 @@ async fn participation(
         total.interactions.extend(m.interactions);
         total.active.extend(m.active);
     }
-    per_region.sort_by(|a, b| (b.published + b.joined).cmp(&(a.published + a.joined)));
+    per_region.sort_by_key(|r| std::cmp::Reverse(r.published + r.joined));
     let charts = crate::admin::network_charts(&total, p, page.locale);
     let x = NetworkPage {
         charts,

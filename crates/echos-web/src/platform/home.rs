@@ -195,7 +195,7 @@ async fn showcase(app: &AppState, live: &[Tenant], base: &impl Fn(&Tenant) -> St
             Err(e) => tracing::warn!(error = ?e, region = %t.slug, "reading a region's latest for the platform failed"),
         }
     }
-    all.sort_by(|a, b| b.at.cmp(&a.at));
+    all.sort_by_key(|s| std::cmp::Reverse(s.at));
     all.truncate(SHOWCASE_SIZE);
     let all = Arc::new(all);
     app.showcase.insert(key, all.clone()).await;

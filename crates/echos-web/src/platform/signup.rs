@@ -27,6 +27,9 @@ use crate::session::ClientAddress;
 use crate::site::Page;
 use crate::state::AppState;
 
+/// A form as its pairs (the languages are repeated).
+type Pairs = Vec<(String, String)>;
+
 /// The form's fields, in their order on the page (the error summary follows it).
 const FIELDS: [&str; 8] =
     ["organisation", "contact_name", "email", "region_name", "subdomain", "locales", "default_locale", "terms"];
@@ -36,7 +39,7 @@ struct Extra {
     /// The platform's domain, shown after the sub-domain field (`.echosciences.fr`).
     domain: String,
     /// `[code, native name, checked]`, in the platform's order.
-    locales: Vec<(&'static str, &'static str, bool)>,
+    offered_locales: Vec<(&'static str, &'static str, bool)>,
     billing: bool,
     first_year_eur: u32,
     yearly_eur: u32,
@@ -56,7 +59,7 @@ fn extra(app: &AppState, form: &FormState) -> Extra {
     let b = &app.config.billing;
     Extra {
         domain: app.platform_domain.to_string(),
-        locales: Locale::ALL
+        offered_locales: Locale::ALL
             .iter()
             .map(|l| (l.code(), l.native_name(), chosen.iter().any(|c| c == l.code())))
             .collect(),
@@ -164,7 +167,7 @@ pub async fn submit(
     headers: HeaderMap,
     page: Page,
     axum::Extension(address): axum::Extension<ClientAddress>,
-    form: Result<CsrfForm<Vec<(String, String)>>, CsrfRefused<Vec<(String, String)>>>,
+    form: Result<CsrfForm<Pairs>, CsrfRefused<Pairs>>,
 ) -> Result<Response, WebError> {
     let l = page.locale;
     let pairs = match form {
