@@ -152,22 +152,16 @@ pub fn slugify(text: &str, max: usize) -> Option<String> {
     (slug.len() >= 2).then_some(slug)
 }
 
+/// A character made plain ASCII: every Latin letter with its accent dropped (`Ò` → `O`, `ß` →
+/// `ss`), other scripts transliterated (`Ж` → `Zh`); the Catalan middle dot of `l·l` vanishes.
 fn fold(c: char) -> Vec<char> {
-    let s: &str = match c {
-        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' => "a",
-        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => "e",
-        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Î' | 'Ï' => "i",
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ô' | 'Ö' => "o",
-        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => "u",
-        'ç' | 'Ç' => "c",
-        'ñ' | 'Ñ' => "n",
-        'œ' | 'Œ' => "oe",
-        'æ' | 'Æ' => "ae",
-        'ÿ' => "y",
-        '·' => "",
-        _ => return vec![c],
-    };
-    s.chars().collect()
+    if c == '·' {
+        return Vec::new();
+    }
+    if c.is_ascii() {
+        return vec![c];
+    }
+    deunicode::deunicode_char(c).unwrap_or("").chars().collect()
 }
 
 /// A person, or a structure (museum, lab, university, association).
@@ -289,7 +283,11 @@ mod tests {
         assert_eq!(h("  Marie   Curie "), Some("marie-curie".into()));
         assert_eq!(h("Muséum d'histoire naturelle"), Some("museum-d-histoire-naturelle".into()));
         assert_eq!(h("Col·legi"), Some("collegi".into()));
-        assert_eq!(h("李"), Some("membre".into()));
+        assert_eq!(h("Òscar Ñúñez"), Some("oscar-nunez".into()), "every accented letter folds");
+        assert_eq!(h("Ørsted Straße"), Some("orsted-strasse".into()));
+        assert_eq!(h("Łukasz Żółw"), Some("lukasz-zolw".into()));
+        assert_eq!(h("Жорес Алфёров"), Some("zhores-alfiorov".into()), "other scripts transliterated");
+        assert_eq!(h("😀"), Some("membre".into()), "nothing left: the fallback");
         assert_eq!(DisplayName::parse("   "), None);
         assert_eq!(DisplayName::parse(&"x".repeat(81)), None);
     }

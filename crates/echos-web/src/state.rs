@@ -39,9 +39,9 @@ pub struct Inner {
     /// The platform's home page's latest contributions of the regions that show theirs, by the
     /// list of those regions; a minute old at most.
     pub showcase: moka::future::Cache<Vec<uuid::Uuid>, Arc<Vec<crate::platform::Showcased>>>,
-    /// Wakes this process's worker at once (a paid sign-up waits for its region; the queue is
-    /// otherwise polled every two seconds).
-    pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes a lane of this process's worker at once (a paid sign-up waits for its region; the
+    /// queue is otherwise polled every two seconds).
+    pub wake: Arc<Wake>,
 }
 
 impl AppState {
@@ -77,8 +77,19 @@ impl AppState {
             )),
             payments,
             showcase: moka::future::Cache::builder().max_capacity(16).time_to_live(Duration::from_secs(60)).build(),
-            wake: Arc::new(tokio::sync::Notify::new()),
+            wake: Arc::new(Wake::default()),
         })))
+    }
+}
+
+/// One bell per lane of the worker.
+#[derive(Default)]
+pub struct Wake([tokio::sync::Notify; 4]);
+
+impl Wake {
+    pub fn lane(&self, lane: echos_domain::job::Lane) -> &tokio::sync::Notify {
+        let i = echos_domain::job::Lane::ALL.iter().position(|l| *l == lane).unwrap_or(0);
+        &self.0[i]
     }
 }
 

@@ -133,7 +133,7 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
                     tracing::warn!(lane = lane.name(), error = ?e, "the job queue is unreachable");
                 }
                 tokio::select! {
-                    () = app.wake.notified() => {}
+                    () = app.wake.lane(lane).notified() => {}
                     () = tokio::time::sleep(Duration::from_secs(2)) => {}
                     _ = stop.changed() => {}
                 }

@@ -35,3 +35,34 @@ async fn the_feeds_of_each_kind_of_the_region_and_of_a_member_parse_and_hold_the
         "a member of another region has no feed here"
     );
 }
+
+/// An entry keeps its id when its title (and so its address) changes; the home page advertises
+/// the region's feed.
+#[tokio::test]
+async fn an_entry_keeps_its_id_when_its_title_changes_and_the_home_page_links_the_feed() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut m = member(&app, &a, "Plume Stable").await;
+    let url = app.publish(&a, &mut m, "articles", &[("title", "Premier titre")]).await;
+    let id_of = |body: &str| -> String {
+        let entry = &body[body.find("<entry>").unwrap()..];
+        entry[entry.find("<id>").unwrap() + 4..entry.find("</id>").unwrap()].to_owned()
+    };
+    let before = id_of(&app.get(&a.host, "/flux.atom").await.body);
+    assert!(before.starts_with("tag:"), "{before}");
+    let n = url.split('/').nth(2).and_then(|s| s.split('-').next()).unwrap().to_owned();
+    let r = app
+        .post_form(
+            &a.host,
+            &format!("/articles/{n}/modifier"),
+            &[("title", "Un tout autre titre"), ("body", "x"), ("status", "published")],
+            &mut m.browser,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let feed = app.get(&a.host, "/flux.atom").await.body;
+    assert!(feed.contains("Un tout autre titre"));
+    assert_eq!(id_of(&feed), before);
+    let home = app.get(&a.host, "/").await.body;
+    assert!(home.contains(r#"<link rel="alternate" type="application/atom+xml" href="/flux.atom""#));
+}

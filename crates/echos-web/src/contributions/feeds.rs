@@ -97,7 +97,9 @@ pub async fn feed(
                 links.push(link(shared.clone(), "related", "text/html"));
             }
             Entry {
-                id: url,
+                // A `tag:` URI (RFC 4151) of the region and the contribution: the same when the
+                // title (so the address) changes or the region moves to a domain of its own.
+                id: format!("tag:{},2012:region/{}/contribution/{}", app.platform_domain, tenant.id, c.id),
                 title: Text::plain(c.title),
                 updated: at(c.updated_at),
                 published: c.published_at.map(at),

@@ -151,11 +151,21 @@ fn map_of(regions: &[Tenant], base: &impl Fn(&Tenant) -> String) -> MapView {
     let half_lat = ((lat1 - lat0) / 2.0 * 1.25).max(2.0);
     let half_lng = ((lng1 - lng0) / 2.0 * 1.25).max(2.5);
     (lat0, lat1, lng0, lng1) = (clat - half_lat, clat + half_lat, clng - half_lng, clng + half_lng);
+    let mut placed: Vec<(f64, f64)> = Vec::new();
     let points = regions
         .iter()
         .map(|t| {
-            let x = (t.map.lng - lng0) / (lng1 - lng0) * f64::from(width);
-            let y = (lat1 - t.map.lat) / (lat1 - lat0) * f64::from(height);
+            let mut x = (t.map.lng - lng0) / (lng1 - lng0) * f64::from(width);
+            let mut y = (lat1 - t.map.lat) / (lat1 - lat0) * f64::from(height);
+            // Regions centred on the same spot are set around it, so each point can be seen and
+            // followed.
+            let near = placed.iter().filter(|(px, py)| (px - x).abs() < 24.0 && (py - y).abs() < 24.0).count();
+            placed.push((x, y));
+            if near > 0 {
+                let angle = near as f64 * 2.4;
+                x += 40.0 * angle.cos();
+                y += 40.0 * angle.sin();
+            }
             MapPoint {
                 x: (x * 10.0).round() / 10.0,
                 y: (y * 10.0).round() / 10.0,

@@ -31,7 +31,7 @@ pub async fn receive(
     let new = billing::store_event(app.db.platform(), &event.id, &event.kind, &event.payload).await?;
     tracing::info!(event = %event.id, kind = %event.kind, new, "Stripe event received");
     if new {
-        app.wake.notify_one();
+        app.wake.lane(echos_domain::job::Lane::Platform).notify_one();
     }
     Ok((StatusCode::OK, if new { "stored" } else { "already stored" }).into_response())
 }
@@ -59,7 +59,11 @@ pub async fn apply_stripe_event(app: &AppState, event_id: &str) -> Result<(), ec
                 return billing::event_processed(pool, event_id).await;
             };
             match echos_core::signups::open_paid(pool, &app.platform_domain, signup, customer, sub).await {
-                Ok(Some(opened)) => tracing::info!(region = %opened.slug, "a paid sign-up opened its region"),
+                Ok(Some(opened)) => {
+                    tracing::info!(region = %opened.slug, "a paid sign-up opened its region");
+                    // Its admin's welcome mail, at once.
+                    app.wake.lane(echos_domain::job::Lane::Mail).notify_one();
+                }
                 Ok(None) => {}
                 Err(echos_core::CoreError::NotFound) => {
                     tracing::warn!(event = event_id, "a completed checkout for no sign-up of ours");
