@@ -161,6 +161,10 @@ fn fold(c: char) -> Vec<char> {
     if c.is_ascii() {
         return vec![c];
     }
+    // Letters and digits only: an emoji is not spelt out, it separates words.
+    if !c.is_alphanumeric() {
+        return vec![' '];
+    }
     deunicode::deunicode_char(c).unwrap_or("").chars().collect()
 }
 
