@@ -11,13 +11,13 @@ use image::codecs::png::PngEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
-/// Images whose declared width × height exceed this are refused before decoding (~40 MP: any
-/// phone photo, not a decompression bomb).
-pub const MAX_PIXELS: u64 = 40_000_000;
+/// Images whose declared width × height exceed this are refused before decoding (24 MP: a
+/// phone's photo, and at most ~100 MB once decoded — not a decompression bomb).
+pub const MAX_PIXELS: u64 = 24_000_000;
 /// Neither side may exceed this, whatever the other.
 pub const MAX_DIMENSION: u32 = 16_384;
 /// Memory the decoder may allocate.
-const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+const MAX_ALLOC: u64 = 128 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 85;
 
 /// Why an upload was refused; each message is meant for the person who sent it.
@@ -212,12 +212,16 @@ mod tests {
         assert_eq!(dims, (100_000, 100_000), "the crafted header is valid");
         assert_eq!(process_image(&bomb, 100, MB), Err(ImageError::TooManyPixels));
 
-        // Within each side's bound but over the pixel budget.
-        bomb[16..20].copy_from_slice(&10_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&10_000u32.to_be_bytes());
-        let crc = crc32(&bomb[12..29]);
-        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert_eq!(process_image(&bomb, 100, MB), Err(ImageError::TooManyPixels));
+        // Within each side's bound but over the pixel budget: 40 MP (~160 MB decoded) is refused,
+        // as is anything past 24 MP; 20 MP goes on to decoding (this one is only a header).
+        for (w, h, refused) in [(10_000u32, 10_000u32, true), (8_000, 5_000, true), (5_000, 5_000, true), (5_000, 4_000, false)] {
+            bomb[16..20].copy_from_slice(&w.to_be_bytes());
+            bomb[20..24].copy_from_slice(&h.to_be_bytes());
+            let crc = crc32(&bomb[12..29]);
+            bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+            let r = process_image(&bomb, 100, MB);
+            assert_eq!(r == Err(ImageError::TooManyPixels), refused, "{w}×{h}: {r:?}");
+        }
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub enum Action {
     SignUp,
     Reset,
     Write,
+    /// Images sent (avatars, covers, images in the text, the look's).
+    Upload,
+    /// Mail to an address the member typed (a change of address, a structure's manager).
+    MailOut,
 }
 
 impl Action {
@@ -37,6 +41,8 @@ impl Action {
             Self::SignUp => (10, Duration::from_secs(3600)),
             Self::Reset => (10, Duration::from_secs(3600)),
             Self::Write => (300, Duration::from_secs(3600)),
+            Self::Upload => (120, Duration::from_secs(3600)),
+            Self::MailOut => (20, Duration::from_secs(3600)),
         }
     }
 
@@ -47,6 +53,8 @@ impl Action {
             Self::SignUp => (3, Duration::from_secs(3600)),
             Self::Reset => (3, Duration::from_secs(3600)),
             Self::Write => (60, Duration::from_secs(3600)),
+            Self::Upload => (40, Duration::from_secs(3600)),
+            Self::MailOut => (5, Duration::from_secs(3600)),
         }
     }
 }
@@ -61,7 +69,7 @@ pub struct Limiter {
 impl Limiter {
     pub fn new(scale: f64) -> Self {
         let mut windows = Vec::new();
-        for action in [Action::SignIn, Action::SignUp, Action::Reset, Action::Write] {
+        for action in [Action::SignIn, Action::SignUp, Action::Reset, Action::Write, Action::Upload, Action::MailOut] {
             for by_account in [false, true] {
                 let (_, window) = if by_account { action.per_account() } else { action.per_address() };
                 windows.push((action, by_account, Cache::builder().max_capacity(200_000).time_to_live(window).build()));

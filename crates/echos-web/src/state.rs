@@ -34,6 +34,8 @@ pub struct Inner {
     pub seen: moka::sync::Cache<(uuid::Uuid, i64), ()>,
     /// Turns at password hashing: as many as the process has cores.
     pub hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Turns at decoding images: as many as the process has cores.
+    pub decoding: std::sync::Arc<tokio::sync::Semaphore>,
     /// Stripe, when billing is on (built by the caller: the client lives in `echos-billing`).
     pub payments: Option<Arc<dyn Payments>>,
     /// The platform's home page's latest contributions of the regions that show theirs, by the
@@ -73,6 +75,9 @@ impl AppState {
             views: ViewCounter::default(),
             seen: moka::sync::Cache::builder().max_capacity(200_000).time_to_live(Duration::from_secs(3600)).build(),
             hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
+            decoding: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             )),
             payments,

@@ -1,9 +1,14 @@
 //! Files sent with a form: read up to a cap (what lies beyond is never buffered), and the refusal
 //! of an image as a status and a message key — the same for avatars, covers and text images.
 
+use std::time::Duration;
+
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::StatusCode;
-use echos_core::images::ImageError;
+use echos_core::images::{ImageError, ProcessedImage, process_image};
+
+use crate::error::WebError;
+use crate::state::AppState;
 
 /// A file field as read.
 #[derive(Debug)]
@@ -33,4 +38,22 @@ pub fn image_refusal(e: &ImageError) -> (StatusCode, &'static str) {
         ImageError::NotAnImage | ImageError::Unsupported => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "avatar.format"),
         ImageError::Corrupt => (StatusCode::UNPROCESSABLE_ENTITY, "avatar.corrupt"),
     }
+}
+
+/// Checks and re-encodes an image off the async threads, as many at once as the process has
+/// cores (a decoded image can take a hundred megabytes): one waiting longer than
+/// `accounts.hash_queue_secs` for its turn is answered 503 with `Retry-After`.
+pub async fn process(app: &AppState, bytes: Vec<u8>, side: u32) -> Result<Result<ProcessedImage, ImageError>, WebError> {
+    let wait = Duration::from_secs(app.config.accounts.hash_queue_secs);
+    let permit = tokio::time::timeout(wait, app.decoding.clone().acquire_owned())
+        .await
+        .map_err(|_| WebError::Busy)?
+        .map_err(|_| WebError::Busy)?;
+    let max = app.config.media.max_upload_bytes;
+    tokio::task::spawn_blocking(move || {
+        let _turn = permit;
+        process_image(&bytes, side, max)
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.into()))
 }

@@ -464,8 +464,7 @@ async fn preview_image(app: &AppState, tenant: &Tenant, src: &str, policy: &echo
     let max = app.config.media.max_upload_bytes;
     let policy = echos_fetch::Policy { max_bytes: max, ..policy.clone() };
     let bytes = echos_fetch::image(src, &policy).await.ok()?;
-    let processed =
-        tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, 800, max)).await.ok()?.ok()?;
+    let processed = crate::uploads::process(app, bytes, 800).await.ok()?.ok()?;
     let key = app.media.put(tenant.id, "images", processed.bytes, processed.ext, processed.content_type).await.ok()?;
     Some(format!("/media/{key}"))
 }

@@ -108,3 +108,48 @@ async fn svg_html_pixel_bombs_and_forged_forms_are_refused_with_the_form_again()
     let profile = app.get(&a.host, "/membres/ada-yonath").await.body.replace("&#x2f;", "/");
     assert!(!profile.contains("/media/"), "nothing was stored");
 }
+
+/// Images are decoded as many at once as there are cores: one that waits too long for its turn
+/// is answered 503 with `Retry-After`, and a member sending image after image is slowed down.
+#[tokio::test]
+async fn decoding_waits_its_turn_and_uploads_are_rate_limited() {
+    let mut cfg = echos_tests::config();
+    cfg.accounts.hash_queue_secs = 0;
+    cfg.accounts.rate_limit_scale = 0.05; // two uploads an hour per account
+    let app = TestApp::with_config(cfg).await;
+    let a = app.tenant().await;
+    let mut m = app.member(&a, "Photographe Pressée").await;
+    let image = png(40, 30);
+
+    let all = app.state.decoding.available_permits();
+    let held = app.state.decoding.clone().acquire_many_owned(u32::try_from(all).unwrap()).await.unwrap();
+    let r = upload(&app, &a.host, &mut m.browser, "a.png", "image/png", &image).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "no turn to decode");
+    assert!(r.header("retry-after").is_some());
+    drop(held);
+
+    let r = upload(&app, &a.host, &mut m.browser, "b.png", "image/png", &image).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = upload(&app, &a.host, &mut m.browser, "c.png", "image/png", &image).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the allowance is spent");
+    assert!(r.header("retry-after").is_some());
+}
+
+/// A change of address mails an address the member typed: a few tries an hour.
+#[tokio::test]
+async fn changes_of_address_are_rate_limited() {
+    let mut cfg = echos_tests::config();
+    cfg.accounts.rate_limit_scale = 0.2; // one an hour per account
+    let app = TestApp::with_config(cfg).await;
+    let a = app.tenant().await;
+    let mut m = app.member(&a, "Adresse Changeante").await;
+    let fields = |to: &str| [("new_email", to.to_owned()), ("email_password", echos_tests::PASSWORD.to_owned())];
+    let first = fields(&unique_email());
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form(&a.host, "/mon-espace/email", &first, &mut m.browser).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let second = fields(&unique_email());
+    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form(&a.host, "/mon-espace/email", &second, &mut m.browser).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}

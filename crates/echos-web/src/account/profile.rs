@@ -98,6 +98,7 @@ pub(super) async fn upload_avatar(
     State(app): State<AppState>,
     me: SignedIn,
     page: Page,
+    axum::Extension(address): axum::Extension<crate::session::ClientAddress>,
     form: Result<CsrfMultipart<Empty>, CsrfRefused<Empty>>,
 ) -> Result<Response, WebError> {
     let mut state = profile_values(&me.member);
@@ -108,15 +109,19 @@ pub(super) async fn upload_avatar(
             return render_form(&app, "members/edit.html", StatusCode::FORBIDDEN, &page, &state, NoExtra {});
         }
     };
+    let account = me.account_id.to_string();
+    if let Err(wait) = app.limiter.check(crate::limits::Action::Upload, &me.tenant.slug, &address.0, Some(&account)) {
+        state.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return crate::forms::too_many(
+            render_form(&app, "members/edit.html", StatusCode::TOO_MANY_REQUESTS, &page, &state, NoExtra {}),
+            wait,
+        );
+    }
     let max = app.config.media.max_upload_bytes;
     let processed = match files.take("avatar") {
         Some(Upload::TooLarge) => Err(echos_core::images::ImageError::TooLarge { max_bytes: max }),
         None => Err(echos_core::images::ImageError::NotAnImage),
-        Some(Upload::Bytes(bytes)) => {
-            tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, AVATAR_SIDE, max))
-                .await
-                .map_err(|e| WebError::Internal(e.into()))?
-        }
+        Some(Upload::Bytes(bytes)) => crate::uploads::process(&app, bytes, AVATAR_SIDE).await?,
     };
     let image = match processed {
         Ok(i) => i,

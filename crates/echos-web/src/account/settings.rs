@@ -166,9 +166,19 @@ pub(super) async fn change_email(
     State(app): State<AppState>,
     me: SignedIn,
     page: Page,
+    axum::Extension(address): axum::Extension<crate::session::ClientAddress>,
     CsrfForm(f): CsrfForm<EmailForm>,
 ) -> Result<Response, WebError> {
     let mut form = FormState::default().value("new_email", &f.new_email);
+    // Each try mails an address the member typed (and checks a password): a few an hour.
+    let account = me.account_id.to_string();
+    if let Err(wait) = app.limiter.check(crate::limits::Action::MailOut, &me.tenant.slug, &address.0, Some(&account)) {
+        form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return crate::forms::too_many(
+            render_account(&app, &me, &page, &form, StatusCode::TOO_MANY_REQUESTS, None).await,
+            wait,
+        );
+    }
     let email = Email::parse(&f.new_email);
     if email.is_none() {
         form.field_error("new_email", t(page.locale, "auth.errors.email", &[]));

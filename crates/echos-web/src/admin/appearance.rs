@@ -250,11 +250,7 @@ pub(super) async fn images(
     } else {
         let max = app.config.media.max_upload_bytes;
         let processed = match files.take("file") {
-            Some(Upload::Bytes(bytes)) => {
-                tokio::task::spawn_blocking(move || echos_core::images::process_image(&bytes, side, max))
-                    .await
-                    .map_err(|e| WebError::Internal(e.into()))?
-            }
+            Some(Upload::Bytes(bytes)) => crate::uploads::process(&app, bytes, side).await?,
             Some(Upload::TooLarge) => Err(echos_core::images::ImageError::TooLarge { max_bytes: max }),
             None => Err(echos_core::images::ImageError::NotAnImage),
         };

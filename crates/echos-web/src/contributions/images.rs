@@ -28,11 +28,7 @@ pub(super) async fn store_image(
     tenant: &Tenant,
     bytes: Vec<u8>,
 ) -> Result<Result<String, (StatusCode, &'static str)>, WebError> {
-    use echos_core::images::process_image;
-    let max = app.config.media.max_upload_bytes;
-    let processed = tokio::task::spawn_blocking(move || process_image(&bytes, IMAGE_SIDE, max))
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let processed = crate::uploads::process(app, bytes, IMAGE_SIDE).await?;
     Ok(match processed {
         Ok(image) => Ok(app.media.put(tenant.id, "images", image.bytes, image.ext, image.content_type).await?),
         Err(e) => Err(image_refusal(&e)),

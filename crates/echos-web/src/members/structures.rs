@@ -27,12 +27,19 @@ pub(super) async fn add_manager(
     State(app): State<AppState>,
     me: SignedIn,
     page: Page,
+    axum::Extension(address): axum::Extension<crate::session::ClientAddress>,
     CsrfForm(f): CsrfForm<ManagerForm>,
 ) -> Result<Response, WebError> {
     if me.member.kind != MemberKind::Structure {
         return Err(WebError::Forbidden);
     }
     let mut form = FormState::default().value("handle", &f.handle);
+    // Each naming notifies (and may mail) the person named: a few an hour.
+    let account = me.account_id.to_string();
+    if let Err(wait) = app.limiter.check(crate::limits::Action::MailOut, &me.tenant.slug, &address.0, Some(&account)) {
+        form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
+        return crate::forms::too_many(render_space(&app, &page, &me, &form, StatusCode::TOO_MANY_REQUESTS).await, wait);
+    }
     let handle = f.handle.trim().trim_start_matches('@').to_lowercase();
     let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;
     match structures::add_manager(&mut tx, me.tenant.id, me.member.id, &handle).await? {
