@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod contributions;
+mod crawlers;
 mod locales;
 mod mail;
 mod media;

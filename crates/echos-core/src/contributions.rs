@@ -470,6 +470,35 @@ pub async fn latest_published(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<C
     .context("listing the latest published")
 }
 
+/// A published contribution for the sitemap: its kind, id, slug and last change.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    pub kind: Kind,
+    pub id: i64,
+    pub slug: String,
+    pub updated_at: OffsetDateTime,
+}
+
+/// The region's published contributions (announcements still open), newest change first, at
+/// most `limit` (a sitemap holds 50 000 addresses).
+pub async fn for_sitemap(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<Mapped>, CoreError> {
+    let rows = sqlx::query!(
+        "SELECT kind, id, slug, updated_at FROM contributions
+          WHERE status = 'published' AND (closes_on IS NULL OR closes_on >= current_date)
+          ORDER BY updated_at DESC, id DESC LIMIT $1",
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing the sitemap")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Mapped { kind: Kind::from_code(&r.kind)?, id: r.id, slug: r.slug, updated_at: r.updated_at })
+        })
+        .collect())
+}
+
 /// How many contributions a member (or a structure through them) wrote in the last `within`.
 pub async fn created_since(tx: &mut TenantTx<'_>, author_id: i64, within: time::Duration) -> Result<i64, CoreError> {
     let since = OffsetDateTime::now_utc() - within;

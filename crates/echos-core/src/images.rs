@@ -214,7 +214,9 @@ mod tests {
 
         // Within each side's bound but over the pixel budget: 40 MP (~160 MB decoded) is refused,
         // as is anything past 24 MP; 20 MP goes on to decoding (this one is only a header).
-        for (w, h, refused) in [(10_000u32, 10_000u32, true), (8_000, 5_000, true), (5_000, 5_000, true), (5_000, 4_000, false)] {
+        for (w, h, refused) in
+            [(10_000u32, 10_000u32, true), (8_000, 5_000, true), (5_000, 5_000, true), (5_000, 4_000, false)]
+        {
             bomb[16..20].copy_from_slice(&w.to_be_bytes());
             bomb[20..24].copy_from_slice(&h.to_be_bytes());
             let crc = crc32(&bomb[12..29]);

@@ -13,6 +13,8 @@ use crate::state::AppState;
 const EMBEDDED: &[(&str, &str, &[u8])] = &[
     ("site.css", "text/css; charset=utf-8", include_bytes!("../static/site.css")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg")),
+    ("favicon-32.png", "image/png", include_bytes!("../static/favicon-32.png")),
+    ("apple-touch-icon.png", "image/png", include_bytes!("../static/apple-touch-icon.png")),
     ("tags.js", "text/javascript; charset=utf-8", include_bytes!("../static/tags.js")),
     ("images.js", "text/javascript; charset=utf-8", include_bytes!("../static/images.js")),
     ("admin.js", "text/javascript; charset=utf-8", include_bytes!("../static/admin.js")),

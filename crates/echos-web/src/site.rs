@@ -119,10 +119,23 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
             return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]).into_response();
         }
     }
+    let origin = match &site {
+        Site::Region(t) => crate::links::region_url(&app.config, t, ""),
+        Site::Platform => {
+            let port = app.config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{}{port}", app.config.platform.public_scheme, app.platform_domain)
+        }
+    };
+    req.extensions_mut().insert(PublicOrigin(origin));
     req.extensions_mut().insert(site);
     req.extensions_mut().insert(RequestHost(host));
     next.run(req).await
 }
+
+/// `scheme://host[:port]` of the site a request is for, as its links are written (the region's
+/// primary host, never the request's `Host`).
+#[derive(Debug, Clone)]
+pub struct PublicOrigin(pub String);
 
 fn reads(req: &Request) -> bool {
     req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD
@@ -143,6 +156,10 @@ pub struct Page {
     pub me: Option<Me>,
     /// For the hidden field of every form on the page.
     pub csrf_token: String,
+    /// This page's absolute address (OpenGraph's `og:url`, the canonical link).
+    pub url: String,
+    /// `scheme://host[:port]` of the site, for absolute addresses.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -281,6 +298,8 @@ impl Page {
             request_id,
             me: None,
             csrf_token: String::new(),
+            url: String::new(),
+            origin: String::new(),
         }
     }
 }
@@ -301,6 +320,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
         }
         if let Some(t) = parts.extensions.get::<CsrfToken>() {
             page.csrf_token = t.0.clone();
+        }
+        if let Some(o) = parts.extensions.get::<PublicOrigin>() {
+            page.url = format!("{}{}", o.0, parts.uri.path());
+            page.origin = o.0.clone();
         }
         Ok(page)
     }

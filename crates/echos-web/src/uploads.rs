@@ -43,7 +43,11 @@ pub fn image_refusal(e: &ImageError) -> (StatusCode, &'static str) {
 /// Checks and re-encodes an image off the async threads, as many at once as the process has
 /// cores (a decoded image can take a hundred megabytes): one waiting longer than
 /// `accounts.hash_queue_secs` for its turn is answered 503 with `Retry-After`.
-pub async fn process(app: &AppState, bytes: Vec<u8>, side: u32) -> Result<Result<ProcessedImage, ImageError>, WebError> {
+pub async fn process(
+    app: &AppState,
+    bytes: Vec<u8>,
+    side: u32,
+) -> Result<Result<ProcessedImage, ImageError>, WebError> {
     let wait = Duration::from_secs(app.config.accounts.hash_queue_secs);
     let permit = tokio::time::timeout(wait, app.decoding.clone().acquire_owned())
         .await

@@ -38,7 +38,10 @@ pub(super) async fn add_manager(
     let account = me.account_id.to_string();
     if let Err(wait) = app.limiter.check(crate::limits::Action::MailOut, &me.tenant.slug, &address.0, Some(&account)) {
         form.error = Some(t(page.locale, "auth.errors.rate_limited", &[]));
-        return crate::forms::too_many(render_space(&app, &page, &me, &form, StatusCode::TOO_MANY_REQUESTS).await, wait);
+        return crate::forms::too_many(
+            render_space(&app, &page, &me, &form, StatusCode::TOO_MANY_REQUESTS).await,
+            wait,
+        );
     }
     let handle = f.handle.trim().trim_start_matches('@').to_lowercase();
     let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;

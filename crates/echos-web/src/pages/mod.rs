@@ -1,6 +1,8 @@
 //! The pages of this stage: the platform's home (the list of regions), a region's home, the
 //! language switch, and the health probes.
 
+mod crawlers;
+
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -25,6 +27,8 @@ pub fn routes() -> Routes {
     let mut routes = Routes::new()
         .route("/", get(home))
         .route("/langue/{code}", get(set_language))
+        .route("/robots.txt", get(crawlers::robots))
+        .route("/sitemap.xml", get(crawlers::sitemap))
         .route("/lettres/desinscription/{token}", get(crate::admin::unsubscribe_form).post(crate::admin::unsubscribe));
     for slug in echos_core::admin::pages::SLUGS {
         routes = routes.route(&format!("/{slug}"), get(legal));
