@@ -35,6 +35,8 @@ pub struct Draft {
     pub publish: bool,
     /// A new cover image (already stored); `None` keeps the current one.
     pub cover_key: Option<String>,
+    /// What the cover shows, in words (its alternative text).
+    pub cover_alt: String,
     pub link_url: Option<String>,
     pub announcement_kind: Option<String>,
     pub closes_on: Option<Date>,
@@ -55,6 +57,7 @@ impl Draft {
             tags,
             publish,
             cover_key: None,
+            cover_alt: String::new(),
             link_url: None,
             announcement_kind: None,
             closes_on: None,
@@ -88,6 +91,7 @@ pub struct Contribution {
     pub author_kind: MemberKind,
     pub tags: Vec<String>,
     pub cover_key: Option<String>,
+    pub cover_alt: String,
     pub link_url: Option<String>,
     pub announcement_kind: Option<String>,
     pub closes_on: Option<Date>,
@@ -131,7 +135,7 @@ macro_rules! read {
                     m.kind AS author_kind,
                     coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
                                     WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS \"tags!\",
-                    c.cover_key, c.link_url, c.announcement_kind, c.closes_on,
+                    c.cover_key, c.cover_alt, c.link_url, c.announcement_kind, c.closes_on,
                     p.status AS \"preview_status?\", p.title AS preview_title, p.description AS preview_description,
                     p.image_url AS preview_image, p.site_name AS preview_site,
                     (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
@@ -158,6 +162,7 @@ macro_rules! read {
             author_avatar: r.author_avatar,
             tags: r.tags,
             cover_key: r.cover_key,
+            cover_alt: r.cover_alt,
             link_url: r.link_url,
             announcement_kind: r.announcement_kind,
             closes_on: r.closes_on,
@@ -185,8 +190,8 @@ pub async fn create(
     let status = if d.publish { Status::Published } else { Status::Draft }.code();
     let id = sqlx::query_scalar!(
         "INSERT INTO contributions (kind, author_id, status, title, slug, summary, body_md, body_html, published_at,
-                                    cover_key, link_url, announcement_kind, closes_on)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'published' THEN now() END, $9, $10, $11, $12)
+                                    cover_key, link_url, announcement_kind, closes_on, cover_alt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'published' THEN now() END, $9, $10, $11, $12, $13)
          RETURNING id",
         d.kind.code(),
         author_id,
@@ -199,7 +204,8 @@ pub async fn create(
         d.cover_key,
         d.link_url,
         d.announcement_kind,
-        d.closes_on
+        d.closes_on,
+        d.cover_alt
     )
     .fetch_one(&mut **tx)
     .await
@@ -235,7 +241,8 @@ pub async fn update(
         "UPDATE contributions
             SET status = $2, title = $3, slug = $4, summary = $5, body_md = $6, body_html = $7, updated_at = now(),
                 published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) ELSE published_at END,
-                cover_key = coalesce($8, cover_key), link_url = $9, announcement_kind = $10, closes_on = $11
+                cover_key = coalesce($8, cover_key), link_url = $9, announcement_kind = $10, closes_on = $11,
+                cover_alt = $12
           WHERE id = $1 AND status IN ('draft', 'published')",
         id,
         status,
@@ -247,7 +254,8 @@ pub async fn update(
         d.cover_key,
         d.link_url,
         d.announcement_kind,
-        d.closes_on
+        d.closes_on,
+        d.cover_alt
     )
     .execute(&mut **tx)
     .await

@@ -58,6 +58,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(10, "tenant", "0010_structure_managers.sql"),
         migration!(11, "tenant", "0011_console.sql"),
         migration!(12, "tenant", "0012_participation.sql"),
+        migration!(13, "tenant", "0013_cover_alt.sql"),
     ]
 }
 

@@ -62,10 +62,19 @@ async fn an_article_gets_a_cover_image_sent_with_the_form() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
     let m = member(&app, &a, "Photographe").await;
-    let fields = [("title", "Nébuleuse"), ("body", "Une image vaut mieux"), ("status", "published")];
+    let fields = [
+        ("title", "Nébuleuse"),
+        ("body", "Une image vaut mieux"),
+        ("status", "published"),
+        ("cover_alt", "La nébuleuse de la Tête de Cheval, en rouge et noir"),
+    ];
     let r = post_article_with_cover(&app, &a, &m, &fields, "ciel.png", "image/png", &png(3, 2)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&a.host, &location(&r)).await;
+    assert!(
+        page.body.contains("alt=\"La nébuleuse de la Tête de Cheval, en rouge et noir\""),
+        "the cover's description"
+    );
     let media = html(&format!("/media/tenants/{}/images/", a.tenant.id));
     assert!(page.body.contains(&format!("<img class=\"article-cover__image\" src=\"{media}")), "{}", page.body);
     assert!(

@@ -33,6 +33,8 @@ pub(super) struct ContributionForm {
     closes_on: String,
     items: String,
     coauthors: String,
+    /// What the cover shows, in words.
+    cover_alt: String,
     /// The id of a structure the member signs for; empty: the member.
     pub(super) au_nom_de: String,
 }
@@ -49,6 +51,7 @@ impl ContributionForm {
             .value("closes_on", &self.closes_on)
             .value("items", &self.items)
             .value("coauthors", &self.coauthors)
+            .value("cover_alt", &self.cover_alt)
             .value("au_nom_de", &self.au_nom_de)
     }
 
@@ -72,7 +75,13 @@ impl ContributionForm {
         if tags.is_none() {
             form.field_error("tags", t(l, "articles.errors.tags", &[]));
         }
+        let cover_alt = self.cover_alt.trim().to_owned();
+        if cover_alt.chars().count() > 300 {
+            form.field_error("cover_alt", t(l, "articles.errors.cover_alt", &[]));
+            return None;
+        }
         let mut draft = Draft::new(kind, title?, summary?, body?, tags?, self.status != "draft");
+        draft.cover_alt = cover_alt;
         match kind {
             Kind::Link => match parse::web_url(&self.url) {
                 Some(u) => draft.link_url = Some(u),

@@ -29,6 +29,8 @@ pub struct ContributionView {
     /// Co-authors and editors edit but do not delete.
     pub can_delete: bool,
     pub cover_url: Option<String>,
+    /// The cover's alternative text (empty: decorative).
+    pub cover_alt: String,
     pub link: Option<LinkView>,
     pub announcement_kind: Option<String>,
     pub closes_on: Option<String>,
@@ -104,6 +106,7 @@ impl ContributionView {
             can_edit: mine || me.is_some_and(|m| m.role.edits_any()),
             can_delete: mine || me.is_some_and(|m| m.role.is_admin()),
             cover_url: c.cover_key.map(|k| format!("/media/{k}")),
+            cover_alt: c.cover_alt,
             link,
             announcement_kind: c.announcement_kind,
             closes_on: c.closes_on.map(|d| long_date(d, page.locale)),

@@ -156,7 +156,8 @@ pub(super) async fn edit_form(
         .value("announcement_kind", c.announcement_kind.as_deref().unwrap_or_default())
         .value("closes_on", &c.closes_on.map(|d| d.to_string()).unwrap_or_default())
         .value("items", &items.iter().map(Contribution::url).collect::<Vec<_>>().join("\n"))
-        .value("coauthors", &coauthors.iter().map(|(_, h, _)| h.as_str()).collect::<Vec<_>>().join(", "));
+        .value("coauthors", &coauthors.iter().map(|(_, h, _)| h.as_str()).collect::<Vec<_>>().join(", "))
+        .value("cover_alt", &c.cover_alt);
     FormTarget::edit(kind, id, c.cover_key).render(&app, StatusCode::OK, &page, &form)
 }
 
