@@ -33,8 +33,11 @@ impl Db {
     /// Connects the control-plane pool at once (so a wrong URL is reported now) and opens the
     /// region sub-pools lazily.
     pub async fn connect(cfg: &DatabaseConfig) -> Result<Self, CoreError> {
-        let options =
-            PgConnectOptions::from_str(&cfg.url).context("reading the database URL")?.application_name("echosciences");
+        let mut options = PgConnectOptions::from_str(&cfg.url).context("reading the database URL")?;
+        // Named in `pg_stat_activity`, unless the URL names it otherwise.
+        if !cfg.url.contains("application_name=") {
+            options = options.application_name("echosciences");
+        }
         let pool = |size: u32| {
             PgPoolOptions::new()
                 .max_connections(size)

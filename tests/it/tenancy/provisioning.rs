@@ -162,3 +162,72 @@ async fn every_spare_is_a_real_migrated_schema() {
         assert!(migrated, "{name} has the tenant tables");
     }
 }
+
+/// PostgreSQL restarting (every connection of the process killed): a dead connection fails the one
+/// request that meets it and is replaced, so a few pages fail — at most one per pooled connection —
+/// then every page works again, without restarting the platform.
+#[tokio::test]
+async fn pages_work_again_soon_after_every_database_connection_is_killed() {
+    let name = format!("echos-restart-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let mut cfg = echos_tests::config();
+    cfg.database.url = format!("{}?application_name={name}", cfg.database.url);
+    let app = TestApp::with_config(cfg).await;
+    let a = app.tenant().await;
+    for _ in 0..3 {
+        assert_eq!(app.get(&a.host, "/").await.status, StatusCode::OK);
+    }
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                WHERE application_name = $1 AND pid <> pg_backend_pid()) k",
+    )
+    .bind(&name)
+    .fetch_one(&sqlx::PgPool::connect(&echos_tests::database_url()).await.unwrap())
+    .await
+    .unwrap();
+    assert!(killed >= 1, "the process's connections were killed");
+    let pooled = (app.config.database.subpools * app.config.database.pool_size as usize
+        + app.config.database.platform_pool_size as usize) as u32;
+    let (mut failed, mut ok_in_a_row) = (0, 0);
+    for _ in 0..(pooled * 3 + 10) {
+        if app.get(&a.host, "/").await.status == StatusCode::OK {
+            ok_in_a_row += 1;
+            if ok_in_a_row == 10 {
+                break;
+            }
+        } else {
+            failed += 1;
+            ok_in_a_row = 0;
+        }
+    }
+    assert_eq!(ok_in_a_row, 10, "pages work again");
+    assert!(failed <= pooled, "{failed} failed pages for {pooled} pooled connections");
+}
+
+/// A region whose migration failed (its schema behind this build's) answers 503, never a page
+/// built on a half-migrated schema; migrated, it answers again.
+#[tokio::test]
+async fn a_region_behind_its_migrations_answers_503() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let latest = echos_core::migrate::latest_tenant_version();
+    let set = |v: i64| {
+        let pool = app.db.platform().clone();
+        let id = a.tenant.id;
+        async move {
+            sqlx::query("UPDATE platform.tenants SET schema_version = $2 WHERE id = $1")
+                .bind(id)
+                .bind(v)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    set(latest - 1).await;
+    app.state.directory.invalidate_all();
+    let r = app.get(&a.host, "/articles").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!r.body.contains(&a.tenant.name), "the page names no region");
+    set(latest).await;
+    app.state.directory.invalidate_all();
+    assert_eq!(app.get(&a.host, "/articles").await.status, StatusCode::OK);
+}
