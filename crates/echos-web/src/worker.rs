@@ -59,6 +59,15 @@ async fn run_lane(app: &AppState, lane: Lane, only: Option<uuid::Uuid>) -> Resul
 /// Runs one job in a task of its own: its lease renewed while it runs, a panic caught and
 /// recorded as a failure (the worker goes on), the outcome written back.
 async fn run_guarded(app: &AppState, lane: Lane, job: Job) {
+    run_guarded_with(app, lane, job, |app, job| async move { run(&app, &app.mailer, &job).await }).await;
+}
+
+/// `run_guarded` with the work given (tests make a job panic with it).
+pub async fn run_guarded_with<F, Fut>(app: &AppState, lane: Lane, job: Job, work: F)
+where
+    F: FnOnce(AppState, Job) -> Fut,
+    Fut: std::future::Future<Output = Result<(), CoreError>> + Send + 'static,
+{
     let pool = app.db.platform().clone();
     let lease = lane.lease_secs();
     let heartbeat = tokio::spawn({
@@ -75,12 +84,7 @@ async fn run_guarded(app: &AppState, lane: Lane, job: Job) {
             }
         }
     });
-    let outcome = tokio::spawn({
-        let app = app.clone();
-        let job = job.clone();
-        async move { run(&app, &app.mailer, &job).await }
-    })
-    .await;
+    let outcome = tokio::spawn(work(app.clone(), job.clone())).await;
     heartbeat.abort();
     let error = match outcome {
         Ok(Ok(())) => None,

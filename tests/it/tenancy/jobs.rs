@@ -149,3 +149,40 @@ async fn a_password_change_voids_every_link_sent_before() {
     assert!(!accounts::token_is_live(pool, a.tenant.id, &confirm, "confirm").await.unwrap());
     assert!(!echos_core::signin::is_live(pool, &signin, Some(a.tenant.id)).await.unwrap());
 }
+
+/// A job that panics is recorded as a failure with the panic's words, and the worker goes on.
+#[tokio::test]
+async fn a_panicking_job_is_recorded_as_failed_and_the_worker_goes_on() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let kind = own_kind();
+    let id = add(&app, a.tenant.id, &kind, 1).await;
+    let job = jobs::claim(app.db.platform(), &[&kind], &[], 1, 60.0, None).await.unwrap().pop().unwrap();
+    echos_web::worker::run_guarded_with(&app.state, echos_domain::job::Lane::Mail, job, |_, _| async {
+        if true {
+            panic!("a bug in a job");
+        }
+        Ok(())
+    })
+    .await;
+    let (error, attempts): (Option<String>, i32) =
+        sqlx::query_as("SELECT last_error, attempts FROM platform.jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap();
+    assert_eq!(error.as_deref(), Some("panicked: a bug in a job"));
+    assert_eq!(attempts, 1);
+    // And the next job runs.
+    let next = add(&app, a.tenant.id, &kind, 1).await;
+    let job = jobs::claim(app.db.platform(), &[&kind], &[], 10, 60.0, None).await.unwrap();
+    let job = job.into_iter().find(|j| j.id == next).unwrap();
+    echos_web::worker::run_guarded_with(&app.state, echos_domain::job::Lane::Mail, job, |_, _| async { Ok(()) }).await;
+    let done: bool = sqlx::query_scalar("SELECT done_at IS NOT NULL FROM platform.jobs WHERE id = $1")
+        .bind(next)
+        .fetch_one(app.db.platform())
+        .await
+        .unwrap();
+    assert!(done);
+    clean(&app, &kind).await;
+}
