@@ -111,7 +111,7 @@ test('a member and a regional admin, in the dark theme', async () => {
   const context = await darkContext();
   const page = await watchedPage(context);
   await signUp(page, alpes, { name: 'Camille Flammarion', email, audience: 'researcher' });
-  await check(page, 'the member’s space', 'dark-my-space');
+  await check(page, 'the member’s empty space');
 
   // An article with the parts of the prose that carry colour: a link, a quote, code, a list.
   const title = `Observer la Lune en montagne (${stamp})`;
@@ -136,6 +136,16 @@ test('a member and a regional admin, in the dark theme', async () => {
   await page.getByRole('button', { name: 'Publier le commentaire' }).click();
   await page.locator('.comment__body', { hasText: 'Le ciel était parfait' }).waitFor();
   await check(page, 'an article', 'dark-article');
+
+  // A draft (its amber badge), then the member's space with something in it.
+  await page.goto(`${alpes}/articles/nouveau`);
+  await page.getByLabel(/^Titre/).fill(`Carnet d’observation, brouillon (${stamp})`);
+  await page.getByLabel(/^Texte/).fill('Premières notes, à compléter après la prochaine nuit claire.');
+  await page.getByRole('button', { name: 'Enregistrer en brouillon' }).click();
+  await page.locator('.draft-badge').waitFor();
+  await check(page, 'a draft', 'dark-draft');
+  await page.goto(`${alpes}/mon-espace`);
+  await check(page, 'the member’s space', 'dark-my-space');
 
   // The search page: matches are highlighted.
   await page.goto(`${alpes}/recherche?q=Lune`);

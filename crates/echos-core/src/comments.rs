@@ -39,6 +39,8 @@ pub struct Comment {
     pub author_avatar: Option<String>,
     pub body_html: String,
     pub deleted: bool,
+    /// Hidden by reports, pending review: its text is not given.
+    pub hidden: bool,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -108,13 +110,15 @@ pub async fn add(
         .await
         .context("reading the commenter")?;
     let anchor = format!("{link}#commentaire-{id}");
+    let about = notifications::About { contribution: Some(contribution_id), comment: Some(id) };
     if target.author_id != author_id {
         let message = format!("{commenter} a commenté « {} »", target.title);
-        notifications::notify(tx, tenant_id, target.author_id, "comment_on_mine", &message, Some(&anchor)).await?;
+        notifications::notify_about(tx, tenant_id, target.author_id, "comment_on_mine", &message, Some(&anchor), about)
+            .await?;
     }
     if let Some(pa) = parent_author.filter(|pa| *pa != author_id && *pa != target.author_id) {
         let message = format!("{commenter} vous a répondu sur « {} »", target.title);
-        notifications::notify(tx, tenant_id, pa, "reply_to_me", &message, Some(&anchor)).await?;
+        notifications::notify_about(tx, tenant_id, pa, "reply_to_me", &message, Some(&anchor), about).await?;
     }
     Ok(Ok(id))
 }
@@ -125,8 +129,8 @@ pub async fn list(tx: &mut TenantTx<'_>, contribution_id: i64) -> Result<Vec<Com
         Comment,
         r#"SELECT k.id, k.parent_id, k.author_id, m.display_name AS author_name, m.handle AS author_handle,
                   m.avatar_key AS author_avatar,
-                  CASE WHEN k.status = 'deleted' THEN '' ELSE k.body_html END AS "body_html!",
-                  k.status = 'deleted' AS "deleted!", k.created_at, k.updated_at
+                  CASE WHEN k.status = 'visible' THEN k.body_html ELSE '' END AS "body_html!",
+                  k.status = 'deleted' AS "deleted!", k.status = 'hidden' AS "hidden!", k.created_at, k.updated_at
              FROM comments k JOIN members m ON m.id = k.author_id
             WHERE k.contribution_id = $1
             ORDER BY coalesce(k.parent_id, k.id), k.parent_id NULLS FIRST, k.created_at, k.id"#,

@@ -37,6 +37,8 @@ pub struct Draft {
     pub cover_key: Option<String>,
     /// What the cover shows, in words (its alternative text).
     pub cover_alt: String,
+    /// The community it is published into (the author must belong to it).
+    pub community_id: Option<i64>,
     pub link_url: Option<String>,
     pub announcement_kind: Option<String>,
     pub closes_on: Option<Date>,
@@ -58,6 +60,7 @@ impl Draft {
             publish,
             cover_key: None,
             cover_alt: String::new(),
+            community_id: None,
             link_url: None,
             announcement_kind: None,
             closes_on: None,
@@ -72,6 +75,10 @@ impl Draft {
 pub enum Refusal {
     /// A dossier item that is the dossier itself, or not a published contribution of this region.
     BadItem(i64),
+    /// Hidden by reports (or removed) since the form was opened: it waits for a moderator.
+    Hidden,
+    /// A community the author does not belong to (or not an active one).
+    NotInCommunity,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +99,7 @@ pub struct Contribution {
     pub tags: Vec<String>,
     pub cover_key: Option<String>,
     pub cover_alt: String,
+    pub community_id: Option<i64>,
     pub link_url: Option<String>,
     pub announcement_kind: Option<String>,
     pub closes_on: Option<Date>,
@@ -135,7 +143,7 @@ macro_rules! read {
                     m.kind AS author_kind,
                     coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
                                     WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS \"tags!\",
-                    c.cover_key, c.cover_alt, c.link_url, c.announcement_kind, c.closes_on,
+                    c.cover_key, c.cover_alt, c.community_id, c.link_url, c.announcement_kind, c.closes_on,
                     p.status AS \"preview_status?\", p.title AS preview_title, p.description AS preview_description,
                     p.image_url AS preview_image, p.site_name AS preview_site,
                     (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
@@ -163,6 +171,7 @@ macro_rules! read {
             tags: r.tags,
             cover_key: r.cover_key,
             cover_alt: r.cover_alt,
+            community_id: r.community_id,
             link_url: r.link_url,
             announcement_kind: r.announcement_kind,
             closes_on: r.closes_on,
@@ -188,10 +197,15 @@ pub async fn create(
     d: &Draft,
 ) -> Result<Result<i64, Refusal>, CoreError> {
     let status = if d.publish { Status::Published } else { Status::Draft }.code();
+    if let Some(c) = d.community_id
+        && !crate::communities::may_publish_in(tx, c, author_id).await?
+    {
+        return Ok(Err(Refusal::NotInCommunity));
+    }
     let id = sqlx::query_scalar!(
         "INSERT INTO contributions (kind, author_id, status, title, slug, summary, body_md, body_html, published_at,
-                                    cover_key, link_url, announcement_kind, closes_on, cover_alt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'published' THEN now() END, $9, $10, $11, $12, $13)
+                                    cover_key, link_url, announcement_kind, closes_on, cover_alt, community_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'published' THEN now() END, $9, $10, $11, $12, $13, $14)
          RETURNING id",
         d.kind.code(),
         author_id,
@@ -205,7 +219,8 @@ pub async fn create(
         d.link_url,
         d.announcement_kind,
         d.closes_on,
-        d.cover_alt
+        d.cover_alt,
+        d.community_id
     )
     .fetch_one(&mut **tx)
     .await
@@ -230,19 +245,27 @@ pub async fn update(
 ) -> Result<Result<(), Refusal>, CoreError> {
     let status = if d.publish { Status::Published } else { Status::Draft }.code();
     let before = sqlx::query!(
-        "SELECT published_at IS NULL AS \"never_published!\", link_url FROM contributions WHERE id = $1 FOR UPDATE",
+        "SELECT published_at IS NULL AS \"never_published!\", link_url, status, author_id, community_id
+           FROM contributions WHERE id = $1 FOR UPDATE",
         id
     )
     .fetch_optional(&mut **tx)
     .await
     .context("reading a contribution to rewrite")?
     .ok_or(CoreError::NotFound)?;
+    // Into a community its author belongs to (one it is in already may stay).
+    if let Some(c) = d.community_id
+        && before.community_id != Some(c)
+        && !crate::communities::may_publish_in(tx, c, before.author_id).await?
+    {
+        return Ok(Err(Refusal::NotInCommunity));
+    }
     sqlx::query!(
         "UPDATE contributions
             SET status = $2, title = $3, slug = $4, summary = $5, body_md = $6, body_html = $7, updated_at = now(),
                 published_at = CASE WHEN $2 = 'published' THEN coalesce(published_at, now()) ELSE published_at END,
                 cover_key = coalesce($8, cover_key), link_url = $9, announcement_kind = $10, closes_on = $11,
-                cover_alt = $12
+                cover_alt = $12, community_id = $13
           WHERE id = $1 AND status IN ('draft', 'published')",
         id,
         status,
@@ -255,11 +278,16 @@ pub async fn update(
         d.link_url,
         d.announcement_kind,
         d.closes_on,
-        d.cover_alt
+        d.cover_alt,
+        d.community_id
     )
     .execute(&mut **tx)
     .await
     .context("rewriting a contribution")?;
+    // Hidden (or removed) meanwhile: the row was locked above, so this is the state it is in.
+    if before.status != "draft" && before.status != "published" {
+        return Ok(Err(Refusal::Hidden));
+    }
     if let Err(r) = write_parts(tx, tenant_id, id, d, before.link_url.as_deref()).await? {
         return Ok(Err(r));
     }
@@ -387,6 +415,14 @@ pub async fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Contribution>,
         .context("reading a contribution")
 }
 
+/// `get`, hidden ones too (for their author and the moderators).
+pub async fn get_even_hidden(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Contribution>, CoreError> {
+    read!("c.body_md, c.body_html", "WHERE c.id = $1 AND c.status IN ('draft', 'published', 'hidden')", id)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("reading a contribution")
+}
+
 /// What a list shows: every filter is optional.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -399,6 +435,8 @@ pub struct Filter {
     /// Closed announcements too (the default lists leave them out).
     pub include_closed: bool,
     pub author_id: Option<i64>,
+    /// Published into this community.
+    pub community_id: Option<i64>,
     /// Read each one's HTML too (feeds).
     pub with_body: bool,
 }
@@ -429,6 +467,7 @@ pub async fn published(
            AND ($5::date IS NULL OR c.published_at >= $5::date)
            AND ($6 OR c.closes_on IS NULL OR c.closes_on >= current_date)
            AND ($7::bigint IS NULL OR c.author_id = $7)
+           AND ($11::bigint IS NULL OR c.community_id = $11)
          ORDER BY c.published_at DESC, c.id DESC
          LIMIT $8 OFFSET $9",
         f.kind.map(Kind::code),
@@ -440,7 +479,8 @@ pub async fn published(
         f.author_id,
         limit,
         offset,
-        f.with_body
+        f.with_body,
+        f.community_id
     );
     query.fetch_all(&mut **tx).await.context("listing contributions")
 }

@@ -144,7 +144,8 @@ pub async fn notify_published(
     contribution_id: i64,
 ) -> Result<usize, CoreError> {
     let Some(c) = sqlx::query!(
-        "SELECT c.kind, c.title, c.slug, c.author_id, m.display_name FROM contributions c JOIN members m ON m.id = c.author_id
+        "SELECT c.kind, c.title, c.slug, c.author_id, c.community_id, m.display_name
+           FROM contributions c JOIN members m ON m.id = c.author_id
           WHERE c.id = $1 AND c.status = 'published'",
         contribution_id
     )
@@ -168,8 +169,31 @@ pub async fn notify_published(
     .context("finding followers")?;
     let link = Kind::from_code(&c.kind).unwrap_or(Kind::Article).url(contribution_id, &c.slug);
     let message = format!("{} a publié « {} »", c.display_name, c.title);
+    let about = notifications::About { contribution: Some(contribution_id), comment: None };
     for follower in &followers {
-        notifications::notify(tx, tenant_id, *follower, "published_by_followed", &message, Some(&link)).await?;
+        notifications::notify_about(tx, tenant_id, *follower, "published_by_followed", &message, Some(&link), about)
+            .await?;
     }
-    Ok(followers.len())
+    // The members of its community (those not told already as followers).
+    let mut told = followers.len();
+    if let Some(community) = c.community_id {
+        let members: Vec<(i64, String)> = sqlx::query!(
+            "SELECT cm.member_id, co.name FROM community_members cm JOIN communities co ON co.id = cm.community_id
+              WHERE cm.community_id = $1 AND cm.status = 'active' AND cm.member_id <> $2 AND co.status = 'active'",
+            community,
+            c.author_id
+        )
+        .fetch_all(&mut **tx)
+        .await
+        .context("finding a community's members")?
+        .into_iter()
+        .map(|r| (r.member_id, r.name))
+        .collect();
+        for (member, name) in members.into_iter().filter(|(m, _)| !followers.contains(m)) {
+            let message = format!("{} a publié « {} » dans {name}", c.display_name, c.title);
+            notifications::notify_about(tx, tenant_id, member, "community", &message, Some(&link), about).await?;
+            told += 1;
+        }
+    }
+    Ok(told)
 }

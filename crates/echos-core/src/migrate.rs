@@ -59,6 +59,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(11, "tenant", "0011_console.sql"),
         migration!(12, "tenant", "0012_participation.sql"),
         migration!(13, "tenant", "0013_cover_alt.sql"),
+        migration!(14, "tenant", "0014_communities.sql"),
     ]
 }
 

@@ -40,16 +40,39 @@ pub async fn notify(
     message: &str,
     link: Option<&str>,
 ) -> Result<i64, CoreError> {
+    notify_about(tx, tenant_id, member_id, kind, message, link, About::default()).await
+}
+
+/// What a notification is about: hidden later (reported, removed), it leaves every list of
+/// notifications and no e-mail about it goes out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct About {
+    pub contribution: Option<i64>,
+    pub comment: Option<i64>,
+}
+
+/// `notify`, naming what the notification is about.
+pub async fn notify_about(
+    tx: &mut TenantTx<'_>,
+    tenant_id: Uuid,
+    member_id: i64,
+    kind: &str,
+    message: &str,
+    link: Option<&str>,
+    about: About,
+) -> Result<i64, CoreError> {
     if !KINDS.contains(&kind) {
         return Err(CoreError::invalid(format_args!("unknown notification kind {kind}")));
     }
     let row = sqlx::query!(
-        "INSERT INTO notifications (member_id, kind, message, link) VALUES ($1, $2, $3, $4)
+        "INSERT INTO notifications (member_id, kind, message, link, contribution_id, comment_id) VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING id, (SELECT $2 = ANY(email_notifications) FROM members WHERE id = $1) AS \"by_email!\"",
         member_id,
         kind,
         message,
-        link
+        link,
+        about.contribution,
+        about.comment
     )
     .fetch_one(&mut **tx)
     .await
@@ -65,8 +88,12 @@ pub async fn notify(
 pub async fn latest(tx: &mut TenantTx<'_>, member_id: i64, limit: i64) -> Result<Vec<Notification>, CoreError> {
     sqlx::query_as!(
         Notification,
-        r#"SELECT id, kind, message, link, created_at, read_at IS NOT NULL AS "read!"
-             FROM notifications WHERE member_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"#,
+        r#"SELECT n.id, n.kind, n.message, n.link, n.created_at, n.read_at IS NOT NULL AS "read!"
+             FROM notifications n WHERE n.member_id = $1
+              -- Only while what it is about is visible (a hidden item leaves every list).
+              AND (n.contribution_id IS NULL OR EXISTS (SELECT 1 FROM contributions c WHERE c.id = n.contribution_id AND c.status = 'published'))
+               AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments k WHERE k.id = n.comment_id AND k.status = 'visible'))
+            ORDER BY n.created_at DESC, n.id DESC LIMIT $2"#,
         member_id,
         limit
     )
@@ -77,7 +104,9 @@ pub async fn latest(tx: &mut TenantTx<'_>, member_id: i64, limit: i64) -> Result
 
 pub async fn unread_count(tx: &mut TenantTx<'_>, member_id: i64) -> Result<i64, CoreError> {
     sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM notifications WHERE member_id = $1 AND read_at IS NULL"#,
+        r#"SELECT count(*) AS "n!" FROM notifications n WHERE n.member_id = $1 AND n.read_at IS NULL
+              AND (n.contribution_id IS NULL OR EXISTS (SELECT 1 FROM contributions c WHERE c.id = n.contribution_id AND c.status = 'published'))
+               AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments k WHERE k.id = n.comment_id AND k.status = 'visible'))"#,
         member_id
     )
     .fetch_one(&mut **tx)
@@ -98,7 +127,9 @@ pub async fn for_mail(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<(Notifica
     let row = sqlx::query!(
         r#"SELECT n.id, n.kind, n.message, n.link, n.created_at, n.read_at IS NOT NULL AS "read!",
                   m.account_id, m.display_name
-             FROM notifications n JOIN members m ON m.id = n.member_id WHERE n.id = $1"#,
+             FROM notifications n JOIN members m ON m.id = n.member_id WHERE n.id = $1
+              AND (n.contribution_id IS NULL OR EXISTS (SELECT 1 FROM contributions c WHERE c.id = n.contribution_id AND c.status = 'published'))
+               AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments k WHERE k.id = n.comment_id AND k.status = 'visible'))"#,
         id
     )
     .fetch_optional(&mut **tx)

@@ -17,7 +17,10 @@ use tracing::Instrument;
 use crate::error::{WebError, render_errors};
 use crate::routes::Routes;
 use crate::state::AppState;
-use crate::{account, admin, assets, auth, contributions, members, pages, platform, search, session, site};
+use crate::{
+    account, admin, assets, auth, communities, contributions, members, moderation, pages, platform, search, session,
+    site,
+};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -32,6 +35,8 @@ pub fn site_routes() -> Routes {
         .merge(search::routes())
         .merge(admin::routes())
         .merge(platform::routes())
+        .merge(communities::routes())
+        .merge(moderation::routes())
 }
 
 /// Who may send a state-changing request (every one also needs a form from one of our pages).
@@ -87,6 +92,17 @@ pub const WRITES: &[(&str, Access)] = &[
     ("/{kind}/{id}/commentaires", Access::Member),
     ("/{kind}/{id}/jaime", Access::Member),
     ("/{kind}/{id}/une", Access::Member),
+    ("/{kind}/{id}/revue", Access::Member),
+    ("/communautes", Access::Member),
+    ("/communautes/{slug}/rejoindre", Access::Member),
+    ("/communautes/{slug}/quitter", Access::Member),
+    ("/communautes/{slug}/gerer", Access::Member),
+    ("/communautes/{slug}/membres/{id}", Access::Member),
+    ("/communautes/{slug}/demandes/{id}", Access::Member),
+    ("/communautes/{slug}/epingles", Access::Member),
+    ("/signaler", Access::Member),
+    ("/moderation/decision", Access::Member),
+    ("/admin/communautes/{id}/{action}", Access::Admin),
     ("/lettres/desinscription/{token}", Access::Token),
     ("/admin/apparence", Access::Admin),
     ("/admin/apparence/images", Access::Admin),

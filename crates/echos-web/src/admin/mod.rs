@@ -6,6 +6,7 @@
 
 mod appearance;
 mod billing;
+mod communities;
 mod dashboard;
 mod domains;
 pub mod home;
@@ -58,6 +59,9 @@ pub fn routes() -> Routes {
         .route("/admin/lettres/{id}", get(newsletters::show).post(newsletters::update))
         .route("/admin/lettres/{id}/essai", post(newsletters::test_send))
         .route("/admin/lettres/{id}/envoyer", post(newsletters::send))
+        .route("/admin/communautes", get(communities::list))
+        .route("/admin/communautes/{id}/{action}", post(communities::act))
+        .route("/admin/moderation", get(communities::moderation))
         .route("/admin/abonnement", get(billing::page))
         .route("/admin/abonnement/portail", post(billing::portal))
         .route("/admin/archives", post(billing::request_archive))
@@ -66,7 +70,7 @@ pub fn routes() -> Routes {
 }
 
 /// The console's sections, in the order of its menu: (path, key of its name).
-const SECTIONS: [(&str, &str); 11] = [
+const SECTIONS: [(&str, &str); 13] = [
     ("/admin", "dashboard"),
     ("/admin/apparence", "appearance"),
     ("/admin/reglages", "settings"),
@@ -74,6 +78,8 @@ const SECTIONS: [(&str, &str); 11] = [
     ("/admin/pages", "pages"),
     ("/admin/domaines", "domains"),
     ("/admin/membres", "members"),
+    ("/admin/communautes", "communities"),
+    ("/admin/moderation", "moderation"),
     ("/admin/participation", "participation"),
     ("/admin/lettres", "newsletters"),
     ("/admin/journal", "journal"),

@@ -18,6 +18,7 @@ use crate::i18n::t;
 use crate::site::Page;
 use crate::state::AppState;
 use crate::uploads::Upload;
+use echos_core::communities;
 
 /// The form as submitted (urlencoded, or multipart with a cover image).
 #[derive(Debug, Default, Deserialize)]
@@ -35,6 +36,8 @@ pub(super) struct ContributionForm {
     coauthors: String,
     /// What the cover shows, in words.
     cover_alt: String,
+    /// The id of the community it is published into; empty: none.
+    community: String,
     /// The id of a structure the member signs for; empty: the member.
     pub(super) au_nom_de: String,
 }
@@ -52,6 +55,7 @@ impl ContributionForm {
             .value("items", &self.items)
             .value("coauthors", &self.coauthors)
             .value("cover_alt", &self.cover_alt)
+            .value("community", &self.community)
             .value("au_nom_de", &self.au_nom_de)
     }
 
@@ -80,8 +84,19 @@ impl ContributionForm {
             form.field_error("cover_alt", t(l, "articles.errors.cover_alt", &[]));
             return None;
         }
+        let community = match self.community.trim() {
+            "" => None,
+            id => match id.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    form.field_error("community", t(l, "communities.errors.not_member", &[]));
+                    return None;
+                }
+            },
+        };
         let mut draft = Draft::new(kind, title?, summary?, body?, tags?, self.status != "draft");
         draft.cover_alt = cover_alt;
+        draft.community_id = community;
         match kind {
             Kind::Link => match parse::web_url(&self.url) {
                 Some(u) => draft.link_url = Some(u),
@@ -138,6 +153,8 @@ struct FormCtx<'a> {
     min_date: String,
     /// The structures the member may sign for (new contributions only).
     structures: &'a [Named],
+    /// The communities the member may publish into: (id, name).
+    communities: &'a [(i64, String)],
 }
 
 /// Where the form is sent and what it offers.
@@ -147,6 +164,15 @@ pub(super) struct FormTarget {
     pub(super) editing: bool,
     pub(super) cover_key: Option<String>,
     pub(super) structures: Vec<Named>,
+    pub(super) communities: Vec<(i64, String)>,
+}
+
+/// The active communities a member belongs to, for the form's choice.
+async fn communities_of(app: &AppState, me: &SignedIn) -> Result<Vec<(i64, String)>, WebError> {
+    let id = me.member.id;
+    let all =
+        app.db.with_tenant(&me.tenant, |tx| Box::pin(async move { communities::of_member(tx, id).await })).await?;
+    Ok(all.into_iter().filter(|(c, _)| c.status == "active").map(|(c, _)| (c.id, c.name)).collect())
 }
 
 impl FormTarget {
@@ -155,18 +181,33 @@ impl FormTarget {
         let id = me.member.id;
         let structures =
             app.db.with_tenant(&me.tenant, |tx| Box::pin(async move { structures::managed_by(tx, id).await })).await?;
-        Ok(Self { kind, action: format!("/{}", kind.segment()), editing: false, cover_key: None, structures })
+        let communities = communities_of(app, me).await?;
+        Ok(Self {
+            kind,
+            action: format!("/{}", kind.segment()),
+            editing: false,
+            cover_key: None,
+            structures,
+            communities,
+        })
     }
 
     /// The form that edits contribution `id`.
-    pub(super) fn edit(kind: Kind, id: i64, cover_key: Option<String>) -> Self {
-        Self {
+    pub(super) async fn edit(
+        app: &AppState,
+        me: &SignedIn,
+        kind: Kind,
+        id: i64,
+        cover_key: Option<String>,
+    ) -> Result<Self, WebError> {
+        Ok(Self {
             kind,
             action: format!("/{}/{id}/modifier", kind.segment()),
             editing: true,
             cover_key,
             structures: vec![],
-        }
+            communities: communities_of(app, me).await?,
+        })
     }
 
     pub(super) fn render(
@@ -188,6 +229,7 @@ impl FormTarget {
             announcement_kinds: &parse::ANNOUNCEMENT_KINDS,
             min_date: time::OffsetDateTime::now_utc().date().to_string(),
             structures: &self.structures,
+            communities: &self.communities,
         };
         Ok((status, Html(app.templates.render("contributions/form.html", ctx)?)).into_response())
     }
@@ -272,6 +314,8 @@ pub(super) fn refuse(page: &Page, form: &mut FormState, refusal: &Refusal) {
         Refusal::BadItem(id) => {
             form.field_error("items", t(page.locale, "kinds.dossier.errors.bad_item", &[("id", id.to_string())]))
         }
+        Refusal::Hidden => form.error = Some(t(page.locale, "moderation.errors.hidden_meanwhile", &[])),
+        Refusal::NotInCommunity => form.field_error("community", t(page.locale, "communities.errors.not_member", &[])),
     }
 }
 

@@ -88,6 +88,7 @@ impl Filters {
             }),
             include_closed: self.closes,
             author_id: None,
+            community_id: None,
             with_body: false,
         }
     }

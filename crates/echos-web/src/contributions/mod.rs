@@ -60,6 +60,7 @@ pub fn routes() -> Routes {
                 .route(&format!("/{s}/{{id}}/commentaires"), post(comments::add_comment))
                 .route(&format!("/{s}/{{id}}/jaime"), post(likes::toggle_like))
                 .route(&format!("/{s}/{{id}}/une"), post(feature::toggle_featured))
+                .route(&format!("/{s}/{{id}}/revue"), post(crate::moderation::request_review))
                 .map(|r| {
                     r.layer(axum::middleware::from_fn(move |req, next| offered(kind, req, next))).layer(Extension(kind))
                 }),

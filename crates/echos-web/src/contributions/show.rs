@@ -37,6 +37,14 @@ struct ShowPage<'a> {
     likes: Likes,
     dossier_items: Vec<ContributionView>,
     coauthors: Vec<CoauthorView>,
+    /// The community it was published in: (name, address).
+    community: Option<(String, String)>,
+    /// Hidden by reports, shown to its author (who may ask for a review) and the moderators.
+    hidden: bool,
+    review_action: String,
+    review_requested: bool,
+    /// Where a signed-in visitor reports it.
+    report_url: String,
 }
 
 #[derive(Serialize)]
@@ -61,6 +69,7 @@ struct CommentView {
     when: String,
     edited: bool,
     deleted: bool,
+    hidden: bool,
     can_delete: bool,
     can_edit: bool,
     delete_url: String,
@@ -89,11 +98,24 @@ pub(super) async fn show(
     let id: i64 = id_part.parse().map_err(|_| WebError::NotFound)?;
     let me = viewer.as_ref().and_then(|v| v.member.as_ref());
     let me_id = me.map(|m| m.id);
-    let (item, coauthor) = app
+    let admin = me.is_some_and(|m| m.role.is_admin());
+    let (item, coauthor, moderates) = app
         .db
         .with_tenant(&tenant, |tx| {
             Box::pin(async move {
-                let Some(item) = contributions::get(tx, id).await? else { return Ok((None, false)) };
+                // A hidden one, only for its author, its community's moderators and the admins.
+                let found = if me_id.is_some() {
+                    contributions::get_even_hidden(tx, id).await?
+                } else {
+                    contributions::get(tx, id).await?
+                };
+                let Some(item) = found else { return Ok((None, false, false)) };
+                let moderates = match (me_id, item.community_id) {
+                    (Some(me), Some(c)) if item.status == echos_domain::contribution::Status::Hidden => {
+                        echos_core::communities::moderates(tx, c, me).await?
+                    }
+                    _ => false,
+                };
                 let coauthor = match me_id {
                     Some(me) if !item.is_published() => {
                         contributions::is_coauthor(tx, id, me).await?
@@ -101,13 +123,14 @@ pub(super) async fn show(
                     }
                     _ => false,
                 };
-                Ok((Some(item), coauthor))
+                Ok((Some(item), coauthor, moderates))
             })
         })
         .await?;
     let item = item.ok_or(WebError::NotFound)?;
     let is_author = me_id == Some(item.author_id) || coauthor;
-    if !item.is_published() && !is_author {
+    let hidden = item.status == echos_domain::contribution::Status::Hidden;
+    if !item.is_published() && !is_author && !(hidden && (admin || moderates)) {
         return Err(WebError::NotFound);
     }
     if slug != item.slug || item.kind != kind {
@@ -131,7 +154,8 @@ pub(super) async fn render_show(
     let me_id = me.map(|m| m.id);
     let author_id = item.author_id;
     let like_count = item.like_count;
-    let (list, liked, items, coauthors, for_author) = app
+    let community_id = item.community_id;
+    let (list, liked, items, coauthors, for_author, community, review_requested) = app
         .db
         .with_tenant(tenant, |tx| {
             Box::pin(async move {
@@ -149,18 +173,29 @@ pub(super) async fn render_show(
                     Some(me) => structures::acts_for(tx, me, author_id).await?,
                     None => false,
                 };
-                Ok((list, liked, items, coauthors, for_author))
+                let community = match community_id {
+                    Some(c) => echos_core::communities::get(tx, c).await?.map(|c| (c.name.clone(), c.url())),
+                    None => None,
+                };
+                let review_requested = sqlx::query_scalar!(
+                    r#"SELECT review_requested_at IS NOT NULL AS "r!" FROM contributions WHERE id = $1"#,
+                    id
+                )
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(|e| echos_core::CoreError::Unexpected(e.into()))?;
+                Ok((list, liked, items, coauthors, for_author, community, review_requested))
             })
         })
         .await?;
-    let comment_count = list.iter().filter(|c| !c.deleted).count();
+    let comment_count = list.iter().filter(|c| !c.deleted && !c.hidden).count();
     let comments = list
         .into_iter()
         .map(|c| {
             let mine = me.is_some_and(|m| m.id == c.author_id);
             CommentView {
                 can_delete: !c.deleted && (mine || me.is_some_and(|m| m.role.is_admin())),
-                can_edit: !c.deleted && mine,
+                can_edit: !c.deleted && !c.hidden && mine,
                 delete_url: format!("/commentaires/{}/supprimer", c.id),
                 edit_url: format!("/commentaires/{}/modifier", c.id),
                 when: long_date(c.created_at.date(), page.locale),
@@ -170,6 +205,7 @@ pub(super) async fn render_show(
                 parent_id: c.parent_id,
                 body_html: c.body_html,
                 deleted: c.deleted,
+                hidden: c.hidden,
             }
         })
         .collect();
@@ -184,6 +220,8 @@ pub(super) async fn render_show(
         kind: "article",
     };
     let comment_action = format!("/{}/{id}/commentaires", kind.segment());
+    let hidden = item.status == echos_domain::contribution::Status::Hidden;
+    let report_url = format!("/signaler?type=contribution&id={id}&retour={}", crate::format::urlencode(&item.url()));
     let can_edit_as_coauthor = me.is_some_and(|m| coauthors.iter().any(|(cid, _, _)| *cid == m.id));
     let mut view = ContributionView::of(item, page, me);
     view.can_edit |= can_edit_as_coauthor || for_author;
@@ -204,6 +242,11 @@ pub(super) async fn render_show(
             .into_iter()
             .map(|(_, handle, display_name)| CoauthorView { handle, display_name })
             .collect(),
+        community,
+        hidden,
+        review_action: format!("/{}/{id}/revue", kind.segment()),
+        review_requested,
+        report_url,
     };
     let mut resp = (status, Html(app.templates.render("contributions/show.html", ctx)?)).into_response();
     resp.extensions_mut().insert(crate::router::Viewed(id));

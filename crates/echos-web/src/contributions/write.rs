@@ -157,8 +157,9 @@ pub(super) async fn edit_form(
         .value("closes_on", &c.closes_on.map(|d| d.to_string()).unwrap_or_default())
         .value("items", &items.iter().map(Contribution::url).collect::<Vec<_>>().join("\n"))
         .value("coauthors", &coauthors.iter().map(|(_, h, _)| h.as_str()).collect::<Vec<_>>().join(", "))
-        .value("cover_alt", &c.cover_alt);
-    FormTarget::edit(kind, id, c.cover_key).render(&app, StatusCode::OK, &page, &form)
+        .value("cover_alt", &c.cover_alt)
+        .value("community", &c.community_id.map(|i| i.to_string()).unwrap_or_default());
+    FormTarget::edit(&app, &me, kind, id, c.cover_key).await?.render(&app, StatusCode::OK, &page, &form)
 }
 
 pub(super) async fn update(
@@ -171,7 +172,7 @@ pub(super) async fn update(
 ) -> Result<Response, WebError> {
     let tenant = me.tenant.clone();
     let current = editable(&app, &me, kind, id).await?.item;
-    let target = FormTarget::edit(kind, id, current.cover_key.clone());
+    let target = FormTarget::edit(&app, &me, kind, id, current.cover_key.clone()).await?;
     let mut form = f.keep();
     if let Some(hold) = may_write(&app, &me, Writing::Other, None).await? {
         form.error = Some(hold.message(page.locale));
@@ -200,7 +201,12 @@ pub(super) async fn update(
             tx.rollback().await?;
             discard_cover(&app, &tenant, &draft).await;
             refuse(&page, &mut form, &refusal);
-            target.render(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form)
+            let status = if refusal == contributions::Refusal::Hidden {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            target.render(&app, status, &page, &form)
         }
     }
 }

@@ -58,6 +58,8 @@ struct MemberPage<'a> {
     followers: i64,
     followed: bool,
     follow_action: String,
+    /// Where a signed-in visitor reports this profile.
+    report_url: String,
 }
 
 pub(super) async fn show_member(
@@ -72,12 +74,24 @@ pub(super) async fn show_member(
     }
     let me = viewer.as_ref().and_then(|v| v.member.as_ref());
     let me_id = me.map(|m| m.id);
+    let admin = me.is_some_and(|m| m.role.is_admin());
     let (member, publications, followers, followed) = app
         .db
         .with_tenant(&tenant, |tx| {
             let handle = handle.clone();
             Box::pin(async move {
                 let Some(member) = accounts::member_by_handle(tx, &handle).await? else { return Ok(None) };
+                // A profile hidden by reports is out of sight but for its owner and the admins.
+                let hidden = sqlx::query_scalar!(
+                    r#"SELECT hidden_at IS NOT NULL AS "h!" FROM members WHERE id = $1"#,
+                    member.id
+                )
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(|e| echos_core::CoreError::Unexpected(e.into()))?;
+                if hidden && me_id != Some(member.id) && !admin {
+                    return Ok(None);
+                }
                 let filter = Filter::by_author(member.id);
                 let publications = contributions::published(tx, &filter, 12, 0).await?;
                 let followers = follows::follower_count(tx, member.id).await?;
@@ -97,6 +111,11 @@ pub(super) async fn show_member(
         followers,
         followed,
         follow_action: format!("/membres/{}/suivre", member.handle),
+        report_url: format!(
+            "/signaler?type=member&id={}&retour={}",
+            member.id,
+            crate::format::urlencode(&format!("/membres/{}", member.handle))
+        ),
     };
     Ok(Html(app.templates.render("members/profile.html", ctx)?).into_response())
 }

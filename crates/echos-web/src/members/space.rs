@@ -33,6 +33,18 @@ struct SpacePage<'a> {
     /// The structures this member publishes for.
     acts_for: Vec<structures::Named>,
     managers_form: &'a FormState,
+    /// Their contributions hidden by reports, pending review.
+    hidden: Vec<ContributionView>,
+    /// The communities they belong to, with their role there.
+    communities: Vec<MyCommunity>,
+}
+
+#[derive(Serialize)]
+struct MyCommunity {
+    name: String,
+    url: String,
+    status: String,
+    role: echos_core::communities::Role,
 }
 
 #[derive(Serialize)]
@@ -56,7 +68,7 @@ pub(super) async fn render_space(
     let member = &me.member;
     let member_id = member.id;
     let is_structure = member.kind == MemberKind::Structure;
-    let (published, drafts, feed, (followed_members, followed_tags), (managers, acts_for)) = app
+    let (published, drafts, feed, (followed_members, followed_tags), (managers, acts_for), (hidden, communities)) = app
         .db
         .with_tenant(&me.tenant, |tx| {
             Box::pin(async move {
@@ -66,7 +78,9 @@ pub(super) async fn render_space(
                 let followed = follows::followed(tx, member_id).await?;
                 let managers = if is_structure { structures::managers(tx, member_id).await? } else { Vec::new() };
                 let acts_for = structures::managed_by(tx, member_id).await?;
-                Ok((published, drafts, feed, followed, (managers, acts_for)))
+                let hidden = contributions::by_author(tx, member_id, Status::Hidden, 20).await?;
+                let communities = echos_core::communities::of_member(tx, member_id).await?;
+                Ok((published, drafts, feed, followed, (managers, acts_for), (hidden, communities)))
             })
         })
         .await?;
@@ -88,6 +102,11 @@ pub(super) async fn render_space(
         managers,
         acts_for,
         managers_form,
+        hidden: views(hidden),
+        communities: communities
+            .into_iter()
+            .map(|(c, role)| MyCommunity { url: c.url(), name: c.name, status: c.status, role })
+            .collect(),
     };
     Ok((status, Html(app.templates.render("members/my_space.html", ctx)?)).into_response())
 }
