@@ -53,6 +53,19 @@
 //! [[dossiers]]
 //! items = ["a title seeded above", "…"]       # in order
 //! coauthors = ["lea"]
+//!
+//! [[communities]]                             # open and approved, written before the items
+//! name = "Astronomie en Isère"
+//! kind = "theme"                              # theme, research_group or event
+//! access = "open"                             # or "request"
+//! description = """Markdown"""
+//! tags = ["astronomie"]
+//! owner = "lea"                               # default: the team
+//! moderators = ["tom"]
+//! members = ["zoe"]
+//!
+//! [[articles]]
+//! community = "Astronomie en Isère"           # published in it (its author belongs to it)
 //! ```
 
 use std::collections::HashMap;
@@ -66,6 +79,7 @@ use uuid::Uuid;
 
 use crate::accounts::{self, Member, Profile, ProfileEdit};
 use crate::comments;
+use crate::communities;
 use crate::contributions::{self, Draft, PreviewFields};
 use crate::db::{Db, TenantTx};
 use crate::error::{Context, CoreError};
@@ -94,6 +108,59 @@ pub struct SeedFile {
     pub announcements: Vec<SeedItem>,
     #[serde(default)]
     pub dossiers: Vec<SeedItem>,
+    #[serde(default)]
+    pub communities: Vec<SeedCommunity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCommunity {
+    pub name: String,
+    pub kind: String,
+    #[serde(default = "open")]
+    pub access: String,
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub moderators: Vec<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+fn open() -> String {
+    "open".into()
+}
+
+impl SeedCommunity {
+    fn owner(&self) -> &str {
+        self.owner.as_deref().unwrap_or(TEAM)
+    }
+
+    /// Everyone in it: its owner, its moderators, its members.
+    fn belongs(&self, key: &str) -> bool {
+        self.owner() == key || self.moderators.iter().chain(&self.members).any(|k| k == key)
+    }
+
+    fn proposal(&self) -> Result<communities::Proposal, CoreError> {
+        let bad = |what: &str| CoreError::invalid(format_args!("the community “{}”: {what}", self.name));
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            return Err(bad("a name of 1 to 80 characters"));
+        }
+        Ok(communities::Proposal {
+            name: name.to_owned(),
+            kind: communities::KINDS.iter().copied().find(|k| *k == self.kind).ok_or_else(|| bad("an unknown kind"))?,
+            description_md: self.description.trim().to_owned(),
+            access: ["open", "request"]
+                .into_iter()
+                .find(|a| *a == self.access)
+                .ok_or_else(|| bad("`access` is open or request"))?,
+            tags: parse::tags(&self.tags.join(",")).ok_or_else(|| bad("at most 10 valid tags"))?,
+            cover_key: None,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +214,8 @@ pub struct SeedItem {
     pub closes_in_days: Option<i64>,
     pub items: Option<Vec<String>>,
     pub coauthors: Option<Vec<String>>,
+    /// The name of a seeded community it is published in.
+    pub community: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,11 +273,30 @@ impl SeedFile {
                 Err(CoreError::invalid(format_args!("no member is named “{key}”")))
             }
         };
+        let mut names: Vec<&str> = Vec::new();
+        for c in &self.communities {
+            c.proposal()?;
+            if names.contains(&c.name.as_str()) {
+                return Err(CoreError::invalid(format_args!("the community “{}” is named twice", c.name)));
+            }
+            names.push(&c.name);
+            known(c.owner())?;
+            c.moderators.iter().chain(&c.members).try_for_each(|k| known(k))?;
+        }
         let mut titles: Vec<&str> = Vec::new();
         let mut tags: Vec<String> = Vec::new();
         for (kind, item) in self.items() {
             let d = draft(kind, item)?;
-            known(item.by.as_deref().unwrap_or(TEAM))?;
+            let author = item.by.as_deref().unwrap_or(TEAM);
+            known(author)?;
+            if let Some(name) = &item.community
+                && !self.communities.iter().any(|c| &c.name == name && c.belongs(author))
+            {
+                return Err(CoreError::invalid(format_args!(
+                    "“{}” is published in “{name}”, a community its author is not in",
+                    item.title
+                )));
+            }
             item.likes.iter().chain(item.coauthors.iter().flatten()).try_for_each(|k| known(k))?;
             for (n, c) in item.comments.iter().enumerate() {
                 known(&c.by)?;
@@ -281,15 +369,51 @@ pub async fn apply(db: &Db, tenant: &Tenant, seed: &SeedFile) -> Result<usize, C
 
     // One hash of a random secret for every seeded account: nobody knows it, nobody signs in.
     let hash = secrets::hash_password(&secrets::new_token())?;
-    let mut people: HashMap<&str, i64> = HashMap::new();
+    let mut people: HashMap<&str, Member> = HashMap::new();
     let team = seed.team();
     for m in std::iter::once(&team).chain(&seed.members) {
         let member = add_member(&mut tx, tenant, m, &hash).await?;
-        people.insert(m.key.as_str(), member.id);
+        people.insert(m.key.as_str(), member);
     }
-    let who = |key: &str| {
-        people.get(key).copied().ok_or_else(|| CoreError::invalid(format_args!("the seed names no member “{key}”")))
-    };
+    let member =
+        |key: &str| people.get(key).ok_or_else(|| CoreError::invalid(format_args!("the seed names no member “{key}”")));
+    let who = |key: &str| member(key).map(|m| m.id);
+
+    let mut groups: HashMap<&str, i64> = HashMap::new();
+    for c in &seed.communities {
+        let made = communities::propose(&mut tx, tenant.id, member(c.owner())?, &c.proposal()?, true).await?;
+        for (keys, role) in [(&c.moderators, "moderator"), (&c.members, "member")] {
+            for key in keys {
+                sqlx::query(
+                    "INSERT INTO community_members (community_id, member_id, role, status) VALUES ($1, $2, $3, 'active')
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(made.id)
+                .bind(who(key)?)
+                .bind(role)
+                .execute(&mut *tx)
+                .await
+                .context("seeding a community's members")?;
+            }
+        }
+        // Opened some weeks ago, joined over the weeks since.
+        sqlx::query(
+            "UPDATE communities SET created_at = now() - interval '45 days', approved_at = now() - interval '45 days' WHERE id = $1;",
+        )
+        .bind(made.id)
+        .execute(&mut *tx)
+        .await
+        .context("dating a seeded community")?;
+        sqlx::query(
+            "UPDATE community_members SET joined_at = now() - make_interval(days => CASE WHEN role = 'owner' THEN 45 ELSE (member_id * 7 % 40)::int END)
+              WHERE community_id = $1",
+        )
+        .bind(made.id)
+        .execute(&mut *tx)
+        .await
+        .context("dating a seeded community's members")?;
+        groups.insert(c.name.as_str(), made.id);
+    }
 
     let today = time::OffsetDateTime::now_utc().date();
     let mut by_title: HashMap<&str, i64> = HashMap::new();
@@ -316,6 +440,7 @@ pub async fn apply(db: &Db, tenant: &Tenant, seed: &SeedFile) -> Result<usize, C
         if let Some(keys) = &item.coauthors {
             draft.coauthors = keys.iter().map(|k| who(k)).collect::<Result<_, _>>()?;
         }
+        draft.community_id = item.community.as_deref().and_then(|name| groups.get(name).copied());
         let id = contributions::create(&mut tx, tenant.id, author, &draft)
             .await?
             .map_err(|r| CoreError::invalid(format_args!("the seed’s “{}” was refused: {r:?}", item.title)))?;
@@ -558,6 +683,8 @@ mod tests {
                 assert!((3..=5).contains(&items.len()), "{slug}: {} {name}", items.len());
             }
             assert!(seed.members.len() >= 3, "{slug}: a few members besides the team");
+            assert!(!seed.communities.is_empty(), "{slug}: a community or two");
+            assert!(seed.items().any(|(_, i)| i.community.is_some()), "{slug}: something published in a community");
             assert!(
                 seed.announcements.iter().any(|a| a.closes_in_days.is_some_and(|d| d >= 0)),
                 "{slug}: some announcements are still open"
@@ -581,6 +708,14 @@ mod tests {
         assert!(
             parse(&format!(
                 "{team}[[articles]]\ntitle = \"A\"\nbody = \"x\"\n[[articles.comments]]\nby = \"team\"\nbody = \"y\"\nreply = true"
+            ))
+            .is_err()
+        );
+        // Publishing in a community its author is not in.
+        assert!(
+            parse(&format!(
+                "{team}[[communities]]\nname = \"C\"\nkind = \"theme\"\ndescription = \"d\"\nowner = \"team\"\n\
+                 [[members]]\nkey = \"zoe\"\nname = \"Zoé\"\n[[articles]]\nby = \"zoe\"\ncommunity = \"C\"\ntitle = \"A\"\nbody = \"x\""
             ))
             .is_err()
         );

@@ -3,7 +3,10 @@
 
 pub mod colour;
 pub mod contribution;
+pub mod event;
+pub mod geo;
 pub mod host;
+pub mod ical;
 pub mod job;
 pub mod locale;
 pub mod member;
