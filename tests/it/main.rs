@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod communities;
 mod contributions;
 mod crawlers;
 mod locales;

@@ -40,6 +40,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(6, "platform", "0006_console.sql"),
         migration!(7, "platform", "0007_like_count.sql"),
         migration!(8, "platform", "0008_billing.sql"),
+        migration!(9, "platform", "0009_events.sql"),
     ]
 }
 
@@ -60,6 +61,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(12, "tenant", "0012_participation.sql"),
         migration!(13, "tenant", "0013_cover_alt.sql"),
         migration!(14, "tenant", "0014_communities.sql"),
+        migration!(15, "tenant", "0015_events.sql"),
     ]
 }
 

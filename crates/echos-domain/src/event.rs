@@ -139,14 +139,18 @@ pub fn schedule(input: &ScheduleInput<'_>) -> Result<Schedule, ScheduleError> {
     Ok(Schedule { all_day, occurrences })
 }
 
+/// A paid event's price that is missing or longer than 200 characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadPrice;
+
 /// A price: free, or paid with its text ("5 €, gratuit pour les moins de 12 ans").
-pub fn price(free: bool, text: &str) -> Result<Option<String>, ()> {
+pub fn price(free: bool, text: &str) -> Result<Option<String>, BadPrice> {
     let text = text.trim();
     match (free, text.is_empty()) {
         (true, _) => Ok(None),
-        (false, true) => Err(()),
+        (false, true) => Err(BadPrice),
         (false, false) if text.chars().count() <= 200 => Ok(Some(text.to_owned())),
-        _ => Err(()),
+        _ => Err(BadPrice),
     }
 }
 
@@ -210,6 +214,6 @@ mod tests {
     fn a_price_is_free_or_said() {
         assert_eq!(price(true, "ignored"), Ok(None));
         assert_eq!(price(false, " 5 € "), Ok(Some("5 €".into())));
-        assert_eq!(price(false, ""), Err(()));
+        assert_eq!(price(false, ""), Err(BadPrice));
     }
 }

@@ -1,6 +1,6 @@
 //! Participation figures (`/admin/participation`): members joining (people and structures),
 //! contributions by kind, comments and likes, active members — by month —, page views by day,
-//! the most read and most liked. A period picker; each chart drawn on the server with its numbers
+//! the most read and most liked, communities opened and joined, the most active communities. A period picker; each chart drawn on the server with its numbers
 //! in a table beside it, and a CSV of each (`/admin/participation/<name>.csv`).
 
 use std::collections::BTreeMap;
@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use echos_core::admin::stats::{self, Period, Point, Ranked};
+use echos_core::communities;
 use echos_core::{CoreError, Tenant, TenantTx};
 use echos_domain::Locale;
 use echos_domain::contribution::Kind;
@@ -92,6 +93,9 @@ struct Figures {
     views: Vec<Point>,
     most_read: Vec<Ranked>,
     most_liked: Vec<Ranked>,
+    communities: (Vec<String>, Vec<(Date, Vec<i64>)>),
+    /// Name, slug, contributions published in it over the period.
+    most_active: Vec<(String, String, i64)>,
 }
 
 async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Figures, CoreError> {
@@ -104,6 +108,18 @@ async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Fi
     let inter: Vec<String> = ["comments", "likes"].map(str::to_owned).to_vec();
     let interactions = by_month(&monthly.interactions, p, &inter);
     let active = by_month(&monthly.active, p, &["active".to_owned()]);
+    let groups: Vec<String> = ["opened", "joined"].map(str::to_owned).to_vec();
+    let growth: Vec<Point> = communities::growth(tx, p.from, p.to, tz)
+        .await?
+        .into_iter()
+        .flat_map(|(at, opened, joined)| {
+            [
+                Point { at, series: "opened".into(), count: opened },
+                Point { at, series: "joined".into(), count: joined },
+            ]
+        })
+        .collect();
+    let since = p.from.midnight().assume_utc();
     Ok(Figures {
         members: (kinds, members),
         contributions: (codes, contributions),
@@ -112,6 +128,8 @@ async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Fi
         views: stats::views(tx, p).await?,
         most_read: stats::most_read(tx, 10).await?,
         most_liked: stats::most_liked(tx, 10).await?,
+        communities: (groups.clone(), by_month(&growth, p, &groups)),
+        most_active: communities::most_active(tx, since, 10).await?,
     })
 }
 
@@ -192,6 +210,7 @@ struct ParticipationPage {
     views: Chart,
     most_read: Vec<RankedView>,
     most_liked: Vec<RankedView>,
+    most_active: Vec<RankedView>,
 }
 
 #[derive(Serialize)]
@@ -247,6 +266,14 @@ pub(super) async fn page(
             &f.interactions.1,
         ),
         chart("actifs", title("active"), l, &["active".to_owned()], "admin.participation.active.series", &f.active),
+        chart(
+            "communautes",
+            title("communities"),
+            l,
+            &f.communities.0,
+            "admin.participation.communities.series",
+            &f.communities.1,
+        ),
     ];
     let day_labels: Vec<String> = f.views.iter().map(|pt| pt.at.to_string()).collect();
     let day_values: Vec<i64> = f.views.iter().map(|pt| pt.count).collect();
@@ -266,6 +293,11 @@ pub(super) async fn page(
         views,
         most_read: ranked(f.most_read),
         most_liked: ranked(f.most_liked),
+        most_active: f
+            .most_active
+            .into_iter()
+            .map(|(title, slug, count)| RankedView { title, url: format!("/communautes/{slug}"), count })
+            .collect(),
     };
     render(&app, "admin/participation.html", StatusCode::OK, &page, "participation", ctx)
 }
@@ -322,6 +354,14 @@ pub(super) async fn csv(
         ),
         "plus-lus" => ranked_rows(&f.most_read),
         "plus-aimes" => ranked_rows(&f.most_liked),
+        "communautes" => month_rows(&f.communities.0, &f.communities.1),
+        "communautes-actives" => (
+            vec!["communauté".to_owned(), "adresse".to_owned(), "contributions".to_owned()],
+            f.most_active
+                .iter()
+                .map(|(name, slug, n)| vec![name.clone(), format!("/communautes/{slug}"), n.to_string()])
+                .collect(),
+        ),
         _ => return Err(WebError::NotFound),
     };
     let header: Vec<&str> = header.iter().map(String::as_str).collect();

@@ -208,6 +208,8 @@ struct ShowPage<'a> {
     page: &'a Page,
     section: &'static str,
     community: CommunityView,
+    /// For the report form.
+    community_id: i64,
     pinned: Vec<ContributionView>,
     items: Vec<ContributionView>,
     people: Vec<communities::Person>,
@@ -285,6 +287,7 @@ pub(super) async fn show(
         next_url: (n < pages).then(|| format!("{base}?page={}", n + 1)),
         feed_url: format!("{base}/flux.atom"),
         ok: q.ok,
+        community_id: c.id,
         community: CommunityView::of(c),
     };
     Ok(Html(app.templates.render("communities/show.html", ctx)?).into_response())

@@ -71,6 +71,8 @@ struct CommentView {
     deleted: bool,
     hidden: bool,
     can_delete: bool,
+    /// A signed-in visitor reports someone else's comment.
+    report_url: Option<String>,
     can_edit: bool,
     delete_url: String,
     edit_url: String,
@@ -189,6 +191,7 @@ pub(super) async fn render_show(
         })
         .await?;
     let comment_count = list.iter().filter(|c| !c.deleted && !c.hidden).count();
+    let comment_back = item.url();
     let comments = list
         .into_iter()
         .map(|c| {
@@ -203,7 +206,11 @@ pub(super) async fn render_show(
                 author: AuthorView::new(c.author_name, c.author_handle, c.author_avatar, None),
                 id: c.id,
                 parent_id: c.parent_id,
-                body_html: c.body_html,
+                // A hidden comment's text never leaves the server.
+                body_html: if c.hidden { String::new() } else { c.body_html },
+                report_url: (me.is_some() && !mine && !c.deleted && !c.hidden).then(|| {
+                    format!("/signaler?type=comment&id={}&retour={}", c.id, crate::format::urlencode(&comment_back))
+                }),
                 deleted: c.deleted,
                 hidden: c.hidden,
             }
