@@ -62,6 +62,7 @@ test('a community is proposed, approved, joined, published into; a reported arti
   await owner.goto(`${alpes}/mon-espace/notifications`);
   assert.match(await owner.content(), new RegExp(communityName));
   await owner.goto(`${alpes}/communautes`);
+  await shoot(owner, 'communities');
   await owner.getByRole('link', { name: communityName }).first().click();
   await owner.waitForURL(/\/communautes\/astronomie-/);
   const communityUrl = owner.url().split('?')[0];

@@ -9,6 +9,9 @@ export ECHOS_BIN=$(realpath "$ECHOS")
 ADMIN=${ECHOS_BROWSER_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export DATABASE_URL=${ADMIN%/*}/echosciences_browser
 export ECHOS_PLATFORM__DOMAIN=localhost ECHOS_TELEMETRY__LOG=warn ECHOS_TENANCY__SPARES=1
+# Every person of every test signs up from 127.0.0.1, like a class behind one school's address:
+# ten times the per-address allowances (the limits themselves are tested in Rust).
+export ECHOS_ACCOUNTS__RATE_LIMIT_SCALE=10
 # The curated-link test serves the page to preview on 127.0.0.2: let the preview fetcher reach it.
 export ECHOS_LINKS__PREVIEW_ALLOW='["127.0.0.2/32"]'
 WORK=$(mktemp -d)

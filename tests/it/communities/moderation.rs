@@ -12,7 +12,8 @@ fn id_of(url: &str) -> String {
 }
 
 async fn report(app: &TestApp, t: &TestTenant, m: &mut Member, kind: &str, id: &str) -> echos_tests::TestResponse {
-    post(app, t, m, "/signaler", &[("type", kind), ("id", id), ("reason", "spam"), ("details", ""), ("retour", "/")]).await
+    post(app, t, m, "/signaler", &[("type", kind), ("id", id), ("reason", "spam"), ("details", ""), ("retour", "/")])
+        .await
 }
 
 /// Reports from accounts older than a day and confirmed count whole (the region's setting).
@@ -40,11 +41,18 @@ async fn six_fresh_reports_hide_an_article_everywhere_until_a_moderator_restores
     post(&app, &a, &mut author, "/communautes/biodiversite/rejoindre", &[]).await;
     post(&app, &a, &mut fan, &format!("/membres/{}/suivre", author.handle), &[]).await;
     let url = app
-        .publish(&a, &mut author, "articles", &[("title", "Les abeilles sauvages"), ("tags", "pollinisateurs"), ("community", &cid.to_string())])
+        .publish(
+            &a,
+            &mut author,
+            "articles",
+            &[("title", "Les abeilles sauvages"), ("tags", "pollinisateurs"), ("community", &cid.to_string())],
+        )
         .await;
     let id = id_of(&url);
     app.run_jobs(&[&a]).await;
-    assert!(app.get_as(&a.host, "/mon-espace/notifications", &mut fan.browser).await.body.contains("Les abeilles sauvages"));
+    assert!(
+        app.get_as(&a.host, "/mon-espace/notifications", &mut fan.browser).await.body.contains("Les abeilles sauvages")
+    );
 
     // Own content, and twice: refused.
     assert_eq!(report(&app, &a, &mut author, "contribution", &id).await.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -63,7 +71,18 @@ async fn six_fresh_reports_hide_an_article_everywhere_until_a_moderator_restores
 
     // Hidden: nowhere for anyone else.
     assert_eq!(app.get(&a.host, &url).await.status, StatusCode::NOT_FOUND);
-    for path in ["/", "/articles", "/articles?tag=pollinisateurs", "/flux.atom", "/articles.atom", "/communautes/biodiversite", "/communautes/biodiversite/flux.atom", "/recherche?q=abeilles", "/sitemap.xml", &format!("/membres/{}", author.handle)] {
+    for path in [
+        "/",
+        "/articles",
+        "/articles?tag=pollinisateurs",
+        "/flux.atom",
+        "/articles.atom",
+        "/communautes/biodiversite",
+        "/communautes/biodiversite/flux.atom",
+        "/recherche?q=abeilles",
+        "/sitemap.xml",
+        &format!("/membres/{}", author.handle),
+    ] {
         let page = app.get(&a.host, path).await;
         assert!(!page.body.contains("Les abeilles sauvages"), "{path} shows a hidden article");
     }
@@ -77,7 +96,14 @@ async fn six_fresh_reports_hide_an_article_everywhere_until_a_moderator_restores
     let r = post(&app, &a, &mut author, &format!("/articles/{id}/revue"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Editing it meanwhile is refused, and nothing changes.
-    let r = post(&app, &a, &mut author, &format!("/articles/{id}/modifier"), &[("title", "Titre changé"), ("body", "x"), ("status", "published")]).await;
+    let r = post(
+        &app,
+        &a,
+        &mut author,
+        &format!("/articles/{id}/modifier"),
+        &[("title", "Titre changé"), ("body", "x"), ("status", "published")],
+    )
+    .await;
     assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::CONFLICT), "{}", r.status);
     let title: String = app.in_region(&a, "SELECT title FROM contributions WHERE id = $1::bigint", &id).await;
     assert_eq!(title, "Les abeilles sauvages");
@@ -86,7 +112,20 @@ async fn six_fresh_reports_hide_an_article_everywhere_until_a_moderator_restores
     let queue = app.get_as(&a.host, "/communautes/biodiversite/moderation", &mut moderator.browser).await;
     assert_eq!(queue.status, StatusCode::OK);
     assert!(queue.body.contains("Les abeilles sauvages"));
-    let r = post(&app, &a, &mut moderator, "/moderation/decision", &[("type", "contribution"), ("id", &id), ("decision", "restore"), ("note", "Contenu conforme"), ("retour", "/communautes/biodiversite/moderation")]).await;
+    let r = post(
+        &app,
+        &a,
+        &mut moderator,
+        "/moderation/decision",
+        &[
+            ("type", "contribution"),
+            ("id", &id),
+            ("decision", "restore"),
+            ("note", "Contenu conforme"),
+            ("retour", "/communautes/biodiversite/moderation"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(app.get(&a.host, &url).await.status, StatusCode::OK, "restored");
     assert!(app.get(&a.host, "/articles").await.body.contains("Les abeilles sauvages"));
@@ -112,24 +151,60 @@ async fn a_moderator_elsewhere_or_another_regions_queue_cannot_decide() {
         report(&app, &a, &mut r, "contribution", &id).await;
     }
     assert_eq!(app.get(&a.host, &url).await.status, StatusCode::NOT_FOUND, "three whole reports hide it");
-    let r = post(&app, &a, &mut other_mod, "/moderation/decision", &[("type", "contribution"), ("id", &id), ("decision", "restore"), ("retour", "/")]).await;
+    let r = post(
+        &app,
+        &a,
+        &mut other_mod,
+        "/moderation/decision",
+        &[("type", "contribution"), ("id", &id), ("decision", "restore"), ("retour", "/")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a community's moderator, on an item of no community of theirs");
 
     // Region B's admin, on region A's item (by its number): not there.
     let mut admin_b = app.admin(&b, "Admin B").await;
-    let r = post(&app, &b, &mut admin_b, "/moderation/decision", &[("type", "contribution"), ("id", "987654"), ("decision", "remove"), ("retour", "/")]).await;
+    let r = post(
+        &app,
+        &b,
+        &mut admin_b,
+        "/moderation/decision",
+        &[("type", "contribution"), ("id", "987654"), ("decision", "remove"), ("retour", "/")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Region A's admin removes it and suspends its author.
     let mut admin_a = app.admin(&a, "Admin A").await;
     let page = app.get_as(&a.host, "/admin/moderation", &mut admin_a.browser).await;
     assert!(page.body.contains("Hors communauté"));
-    let r = post(&app, &a, &mut admin_a, "/moderation/decision", &[("type", "contribution"), ("id", &id), ("decision", "remove"), ("sanction", "suspend"), ("days", "7"), ("note", "Publicité"), ("retour", "/admin/moderation")]).await;
+    let r = post(
+        &app,
+        &a,
+        &mut admin_a,
+        "/moderation/decision",
+        &[
+            ("type", "contribution"),
+            ("id", &id),
+            ("decision", "remove"),
+            ("sanction", "suspend"),
+            ("days", "7"),
+            ("note", "Publicité"),
+            ("retour", "/admin/moderation"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(location(&r).starts_with("/admin/moderation"));
     let status: String = app.in_region(&a, "SELECT status FROM contributions WHERE id = $1::bigint", &id).await;
     assert_eq!(status, "deleted");
-    let refused = app.post_form(&a.host, "/articles", &[("title", "Encore"), ("body", "x"), ("status", "published")], &mut author.browser).await;
+    let refused = app
+        .post_form(
+            &a.host,
+            "/articles",
+            &[("title", "Encore"), ("body", "x"), ("status", "published")],
+            &mut author.browser,
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "suspended");
 }
 
@@ -153,4 +228,56 @@ async fn a_hidden_comment_loses_its_text_and_its_notifications() {
     assert!(!page.body.contains("Message injurieux xyz"), "its text is gone");
     let notes = app.get_as(&a.host, "/mon-espace/notifications", &mut author.browser).await;
     assert!(!notes.body.contains("a commenté"), "and the notification about it");
+}
+
+#[tokio::test]
+async fn an_edit_racing_with_a_hide_either_lands_before_it_or_is_refused_with_the_form_kept() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    whole_reports(&app, &a).await;
+    let mut author = app.member(&a, "Auteure Pressée").await;
+    let url = app.publish(&a, &mut author, "articles", &[("title", "Version une")]).await;
+    let id = id_of(&url);
+    let mut reporters = Vec::new();
+    for i in 0..3 {
+        reporters.push(app.member(&a, &format!("Témoin {i}")).await);
+    }
+    report(&app, &a, &mut reporters[0], "contribution", &id).await;
+    report(&app, &a, &mut reporters[1], "contribution", &id).await;
+
+    // The report that crosses the threshold and an edit, at the same moment.
+    let edit_path = format!("/articles/{id}/modifier");
+    let edit_fields = [("title", "Version deux"), ("body", "Texte revu"), ("status", "published")];
+    let (third, edit) = tokio::join!(
+        report(&app, &a, &mut reporters[2], "contribution", &id),
+        app.post_form(&a.host, &edit_path, &edit_fields, &mut author.browser),
+    );
+    assert_eq!(third.status, StatusCode::OK);
+    let (status, title): (String, String) = {
+        let row: String =
+            app.in_region(&a, "SELECT status || '|' || title FROM contributions WHERE id = $1::bigint", &id).await;
+        let (s, t) = row.split_once('|').unwrap();
+        (s.to_owned(), t.to_owned())
+    };
+    assert_eq!(status, "hidden", "the third report hides it whatever the order");
+    if edit.status == StatusCode::SEE_OTHER {
+        assert_eq!(title, "Version deux", "the edit came first and landed whole");
+    } else {
+        assert_eq!(title, "Version une", "the edit came second and changed nothing");
+        assert!(edit.body.contains("Version deux"), "the form is shown again with what was typed");
+    }
+
+    // Once hidden, an edit is refused and loses nothing of what was typed.
+    let late = app
+        .post_form(
+            &a.host,
+            &edit_path,
+            &[("title", "Version trois"), ("body", "x"), ("status", "published")],
+            &mut author.browser,
+        )
+        .await;
+    assert_ne!(late.status, StatusCode::SEE_OTHER);
+    assert!(late.status.is_client_error(), "{}", late.status);
+    let title: String = app.in_region(&a, "SELECT title FROM contributions WHERE id = $1::bigint", &id).await;
+    assert_ne!(title, "Version trois");
 }

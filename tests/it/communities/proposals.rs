@@ -17,9 +17,15 @@ async fn a_proposal_waits_for_an_admin_who_approves_it_and_its_proposer_is_told(
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(location(&r), "/communautes?ok=proposed");
     let id = community_id(&app, &a, "neurosciences-en-isere").await;
-    assert_eq!(app.get(&a.host, "/communautes/neurosciences-en-isere").await.status, StatusCode::NOT_FOUND, "not yet public");
+    assert_eq!(
+        app.get(&a.host, "/communautes/neurosciences-en-isere").await.status,
+        StatusCode::NOT_FOUND,
+        "not yet public"
+    );
     assert!(!app.get(&a.host, "/communautes").await.body.contains("Neurosciences en Isère"));
-    assert!(app.get_as(&a.host, "/admin/communautes", &mut admin.browser).await.body.contains("Neurosciences en Isère"));
+    assert!(
+        app.get_as(&a.host, "/admin/communautes", &mut admin.browser).await.body.contains("Neurosciences en Isère")
+    );
 
     // The proposer cannot approve it; nor can any member.
     let r = post(&app, &a, &mut ana, &format!("/admin/communautes/{id}/approuver"), &[]).await;
@@ -46,7 +52,14 @@ async fn a_refusal_says_why_and_a_region_may_open_them_at_once() {
     let id = community_id(&app, &a, "robotique").await;
     let r = post(&app, &a, &mut admin, &format!("/admin/communautes/{id}/refuser"), &[("reason", "")]).await;
     assert!(location(&r).contains("erreur=reason"), "a refusal needs its reason");
-    let r = post(&app, &a, &mut admin, &format!("/admin/communautes/{id}/refuser"), &[("reason", "Une communauté existe déjà sur ce thème")]).await;
+    let r = post(
+        &app,
+        &a,
+        &mut admin,
+        &format!("/admin/communautes/{id}/refuser"),
+        &[("reason", "Une communauté existe déjà sur ce thème")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let told = app.get_as(&a.host, "/mon-espace/notifications", &mut ben.browser).await;
     assert!(told.body.contains("Une communauté existe déjà sur ce thème"), "with the reason");
@@ -57,7 +70,14 @@ async fn a_refusal_says_why_and_a_region_may_open_them_at_once() {
     assert_eq!(app.get(&a.host, "/communautes/robotique-educative").await.status, StatusCode::OK);
 
     // Bad input comes back with what was typed.
-    let r = post(&app, &a, &mut ben, "/communautes", &[("name", "x"), ("kind", "club"), ("access", "open"), ("description", "Texte gardé")]).await;
+    let r = post(
+        &app,
+        &a,
+        &mut ben,
+        "/communautes",
+        &[("name", "x"), ("kind", "club"), ("access", "open"), ("description", "Texte gardé")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Texte gardé"));
 }
@@ -72,12 +92,18 @@ async fn admins_archive_delete_and_hand_over_a_community_whose_contributions_sta
     let heir = app.member(&a, "Héritière").await;
     propose(&app, &a, &mut cleo, "Chimie verte", "open").await;
     let id = community_id(&app, &a, "chimie-verte").await;
-    let url = app.publish(&a, &mut cleo, "articles", &[("title", "Solvants doux"), ("community", &id.to_string())]).await;
+    let url =
+        app.publish(&a, &mut cleo, "articles", &[("title", "Solvants doux"), ("community", &id.to_string())]).await;
 
-    let r = post(&app, &a, &mut admin, &format!("/admin/communautes/{id}/transmettre"), &[("handle", &heir.handle)]).await;
+    let r =
+        post(&app, &a, &mut admin, &format!("/admin/communautes/{id}/transmettre"), &[("handle", &heir.handle)]).await;
     assert!(location(&r).contains("ok=transferred"));
     let role: String = app
-        .in_region(&a, "SELECT cm.role FROM community_members cm JOIN members m ON m.id = cm.member_id WHERE m.handle = $1", &heir.handle)
+        .in_region(
+            &a,
+            "SELECT cm.role FROM community_members cm JOIN members m ON m.id = cm.member_id WHERE m.handle = $1",
+            &heir.handle,
+        )
         .await;
     assert_eq!(role, "owner");
 
@@ -88,6 +114,7 @@ async fn admins_archive_delete_and_hand_over_a_community_whose_contributions_sta
     post(&app, &a, &mut admin, &format!("/admin/communautes/{id}/supprimer"), &[]).await;
     assert_eq!(app.get(&a.host, "/communautes/chimie-verte").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&a.host, &url).await.status, StatusCode::OK, "its contributions stay");
-    let detached: Option<i64> = app.in_region(&a, "SELECT community_id FROM contributions WHERE title = $1", "Solvants doux").await;
+    let detached: Option<i64> =
+        app.in_region(&a, "SELECT community_id FROM contributions WHERE title = $1", "Solvants doux").await;
     assert_eq!(detached, None);
 }

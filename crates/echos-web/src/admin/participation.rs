@@ -113,10 +113,7 @@ async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Fi
         .await?
         .into_iter()
         .flat_map(|(at, opened, joined)| {
-            [
-                Point { at, series: "opened".into(), count: opened },
-                Point { at, series: "joined".into(), count: joined },
-            ]
+            [Point { at, series: "opened".into(), count: opened }, Point { at, series: "joined".into(), count: joined }]
         })
         .collect();
     let since = p.from.midnight().assume_utc();
