@@ -29,9 +29,7 @@ ALTER TABLE contributions
     ADD COLUMN opening_hours     text CHECK (length(opening_hours) <= 1000),
     ADD COLUMN accessibility     text CHECK (length(accessibility) <= 1000),
     ADD COLUMN website           text CHECK (length(website) <= 2000),
-    ADD CONSTRAINT contributions_point_is_whole CHECK ((lat IS NULL) = (lon IS NULL)),
-    ADD CONSTRAINT contributions_event_is_complete CHECK (kind <> 'event' OR (event_kind IS NOT NULL AND audience IS NOT NULL)),
-    ADD CONSTRAINT contributions_place_is_complete CHECK (kind <> 'place' OR place_kind IS NOT NULL);
+    ADD CONSTRAINT contributions_point_is_whole CHECK ((lat IS NULL) = (lon IS NULL));
 
 -- Places on the map, by position.
 CREATE INDEX contributions_point_idx ON contributions (lon, lat) WHERE status = 'published' AND lat IS NOT NULL;

@@ -6,6 +6,7 @@ mod admin;
 mod communities;
 mod contributions;
 mod crawlers;
+mod events;
 mod locales;
 mod mail;
 mod media;

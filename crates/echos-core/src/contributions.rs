@@ -46,6 +46,10 @@ pub struct Draft {
     pub items: Vec<i64>,
     /// A dossier's co-authors (member ids).
     pub coauthors: Vec<i64>,
+    /// An event's dates, place and public.
+    pub event: Option<crate::events::EventDraft>,
+    /// A place's address, kind and opening hours.
+    pub place: Option<crate::events::PlaceDraft>,
 }
 
 impl Draft {
@@ -66,6 +70,8 @@ impl Draft {
             closes_on: None,
             items: Vec::new(),
             coauthors: Vec::new(),
+            event: None,
+            place: None,
         }
     }
 }
@@ -307,6 +313,12 @@ async fn write_parts(
     previous_url: Option<&str>,
 ) -> Result<Result<(), Refusal>, CoreError> {
     set_tags(tx, id, &d.tags).await?;
+    if let Some(e) = &d.event {
+        crate::events::write_event(tx, id, e).await?;
+    }
+    if let Some(p) = &d.place {
+        crate::events::write_place(tx, id, p).await?;
+    }
     match d.kind {
         Kind::Dossier => {
             if let Err(r) = set_items(tx, id, &d.items).await? {

@@ -14,6 +14,7 @@ pub mod db;
 pub mod definitions;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod exports;
 pub mod follows;
 pub mod images;

@@ -11,8 +11,16 @@ use crate::error::{Context, CoreError};
 use crate::jobs;
 
 /// The kinds of notification, in the order the preferences page lists them.
-pub const KINDS: &[&str] =
-    &["published_by_followed", "comment_on_mine", "reply_to_me", "acting_for", "community", "moderation", "newsletter"];
+pub const KINDS: &[&str] = &[
+    "published_by_followed",
+    "comment_on_mine",
+    "reply_to_me",
+    "acting_for",
+    "community",
+    "moderation",
+    "event",
+    "newsletter",
+];
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct NotificationJob {

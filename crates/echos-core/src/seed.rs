@@ -109,6 +109,10 @@ pub struct SeedFile {
     #[serde(default)]
     pub dossiers: Vec<SeedItem>,
     #[serde(default)]
+    pub events: Vec<SeedItem>,
+    #[serde(default)]
+    pub places: Vec<SeedItem>,
+    #[serde(default)]
     pub communities: Vec<SeedCommunity>,
 }
 
@@ -216,6 +220,29 @@ pub struct SeedItem {
     pub coauthors: Option<Vec<String>>,
     /// The name of a seeded community it is published in.
     pub community: Option<String>,
+    /// An event's: its kind, its public, its first day (in days from the seeding), its hours
+    /// (`"18:30"`; none: whole days), how many days it lasts, how many weekly dates follow, its
+    /// price (none: free) and registration link.
+    pub event_kind: Option<String>,
+    pub audience: Option<String>,
+    pub in_days: Option<i64>,
+    pub starts: Option<String>,
+    pub ends: Option<String>,
+    pub days: Option<i64>,
+    pub weekly: Option<i64>,
+    pub price: Option<String>,
+    pub registration_url: Option<String>,
+    pub online_url: Option<String>,
+    /// An event's or a place's whereabouts.
+    pub place_name: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// A place's.
+    pub place_kind: Option<String>,
+    pub opening_hours: Option<String>,
+    pub accessibility: Option<String>,
+    pub website: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -340,6 +367,8 @@ impl SeedFile {
             .chain(of(Kind::Debate, &self.debates))
             .chain(of(Kind::Announcement, &self.announcements))
             .chain(of(Kind::Dossier, &self.dossiers))
+            .chain(of(Kind::Event, &self.events))
+            .chain(of(Kind::Place, &self.places))
     }
 }
 
@@ -421,6 +450,9 @@ pub async fn apply(db: &Db, tenant: &Tenant, seed: &SeedFile) -> Result<usize, C
     for (n, (kind, item)) in seed.items().enumerate() {
         let author = who(item.by.as_deref().unwrap_or(TEAM))?;
         let mut draft = draft(kind, item)?;
+        if let Some(e) = &mut draft.event {
+            e.time_zone = tenant.time_zone.clone();
+        }
         if let Some(days) = item.closes_in_days {
             draft.closes_on = Some(today + Duration::days(days));
         }
@@ -597,10 +629,17 @@ fn draft(kind: Kind, item: &SeedItem) -> Result<Draft, CoreError> {
             Ok(())
         }
     };
-    only(item.summary.is_some(), "summary", &[Kind::Article, Kind::Announcement, Kind::Dossier])?;
+    only(
+        item.summary.is_some(),
+        "summary",
+        &[Kind::Article, Kind::Announcement, Kind::Dossier, Kind::Event, Kind::Place],
+    )?;
     only(item.url.is_some() || item.preview.is_some(), "url", &[Kind::Link])?;
     only(item.announcement_kind.is_some() || item.closes_in_days.is_some(), "type", &[Kind::Announcement])?;
     only(item.items.is_some() || item.coauthors.is_some(), "items", &[Kind::Dossier])?;
+    only(item.event_kind.is_some() || item.in_days.is_some() || item.audience.is_some(), "event_kind", &[Kind::Event])?;
+    only(item.place_kind.is_some() || item.opening_hours.is_some(), "place_kind", &[Kind::Place])?;
+    only(item.lat.is_some() || item.address.is_some(), "address", &[Kind::Event, Kind::Place])?;
 
     let mut d = Draft::new(
         kind,
@@ -625,9 +664,66 @@ fn draft(kind: Kind, item: &SeedItem) -> Result<Draft, CoreError> {
                 return Err(bad("an announcement needs `closes_in_days`"));
             }
         }
+        Kind::Event => d.event = Some(seed_event(item).map_err(&bad)?),
+        Kind::Place => {
+            let k = item.place_kind.as_deref().unwrap_or_default();
+            d.place = Some(crate::events::PlaceDraft {
+                place_kind: echos_domain::event::place_kind(k).ok_or_else(|| bad("an unknown `place_kind`"))?,
+                location: seed_location(item).map_err(&bad)?,
+                opening_hours: item.opening_hours.clone().unwrap_or_default(),
+                accessibility: item.accessibility.clone().unwrap_or_default(),
+                website: item.website.as_deref().and_then(parse::web_url),
+            });
+        }
         _ => {}
     }
     Ok(d)
+}
+
+fn seed_location(item: &SeedItem) -> Result<crate::events::Location, &'static str> {
+    let point = match (item.lat, item.lon) {
+        (Some(lat), Some(lon)) => Some(echos_domain::geo::Point::new(lat, lon).ok_or("coordinates out of range")?),
+        (None, None) => None,
+        _ => return Err("both `lat` and `lon`, or neither"),
+    };
+    Ok(crate::events::Location {
+        place_name: item.place_name.clone().unwrap_or_default(),
+        address: item.address.clone().unwrap_or_default(),
+        point,
+    })
+}
+
+/// An event's dates from the day of seeding: its first day, its hours, weekly repeats. The time
+/// zone is the region's, set when it is written.
+fn seed_event(item: &SeedItem) -> Result<crate::events::EventDraft, &'static str> {
+    use echos_domain::event;
+    let today = time::OffsetDateTime::now_utc().date();
+    let first = today + Duration::days(item.in_days.ok_or("an event needs `in_days`")?);
+    let last = first + Duration::days(item.days.unwrap_or(1).max(1) - 1);
+    let others: Vec<String> =
+        (1..=item.weekly.unwrap_or(0)).map(|w| (first + Duration::weeks(w)).to_string()).collect();
+    let (start_date, end_date, others) = (first.to_string(), last.to_string(), others.join("\n"));
+    let input = event::ScheduleInput {
+        start_date: &start_date,
+        start_time: item.starts.as_deref().unwrap_or_default(),
+        end_date: &end_date,
+        end_time: item.ends.as_deref().unwrap_or_default(),
+        all_day: item.starts.is_none(),
+        others: &others,
+    };
+    let schedule = event::schedule(&input).map_err(|_| "dates that do not hold together")?;
+    Ok(crate::events::EventDraft {
+        event_kind: event::event_kind(item.event_kind.as_deref().unwrap_or_default())
+            .ok_or("an unknown `event_kind`")?,
+        audience: event::audience(item.audience.as_deref().unwrap_or("everyone")).ok_or("an unknown `audience`")?,
+        all_day: schedule.all_day,
+        occurrences: schedule.occurrences,
+        time_zone: "UTC".into(),
+        location: seed_location(item)?,
+        online_url: item.online_url.as_deref().and_then(parse::web_url),
+        price: item.price.clone(),
+        registration_url: item.registration_url.as_deref().and_then(parse::web_url),
+    })
 }
 
 /// The demo's admin of a region: an account that signs in with `password`, confirmed, a member

@@ -9,10 +9,13 @@ pub enum Kind {
     Debate,
     Announcement,
     Dossier,
+    Event,
+    Place,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Article, Kind::Link, Kind::Debate, Kind::Announcement, Kind::Dossier];
+    pub const ALL: [Kind; 7] =
+        [Kind::Article, Kind::Link, Kind::Debate, Kind::Announcement, Kind::Dossier, Kind::Event, Kind::Place];
 
     /// The value stored in `contributions.kind`.
     pub fn code(self) -> &'static str {
@@ -22,6 +25,8 @@ impl Kind {
             Kind::Debate => "debate",
             Kind::Announcement => "announcement",
             Kind::Dossier => "dossier",
+            Kind::Event => "event",
+            Kind::Place => "place",
         }
     }
 
@@ -37,6 +42,8 @@ impl Kind {
             Kind::Debate => "debats",
             Kind::Announcement => "annonces",
             Kind::Dossier => "dossiers",
+            Kind::Event => "evenements",
+            Kind::Place => "lieux",
         }
     }
 
@@ -48,7 +55,14 @@ impl Kind {
             Kind::Debate => "debates",
             Kind::Announcement => "announcements",
             Kind::Dossier => "dossiers",
+            Kind::Event => "events",
+            Kind::Place => "places",
         }
+    }
+
+    /// Whether it has a place on the map (and an address, coordinates).
+    pub fn is_located(self) -> bool {
+        matches!(self, Kind::Event | Kind::Place)
     }
 
     /// `/articles/12-le-titre`.
@@ -240,7 +254,9 @@ mod tests {
             assert_eq!(Kind::from_code(k.code()), Some(k));
         }
         assert_eq!(Kind::Link.url(3, "un-lien"), "/veille/3-un-lien");
-        assert_eq!(Kind::from_code("event"), None);
+        assert_eq!(Kind::from_code("event"), Some(Kind::Event));
+        assert_eq!(Kind::Event.url(4, "nuit"), "/evenements/4-nuit");
+        assert_eq!(Kind::from_code("project"), None);
     }
 
     #[test]

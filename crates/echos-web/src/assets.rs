@@ -19,7 +19,28 @@ const EMBEDDED: &[(&str, &str, &[u8])] = &[
     ("images.js", "text/javascript; charset=utf-8", include_bytes!("../static/images.js")),
     ("admin.js", "text/javascript; charset=utf-8", include_bytes!("../static/admin.js")),
     ("signup.js", "text/javascript; charset=utf-8", include_bytes!("../static/signup.js")),
+    ("map.js", "text/javascript; charset=utf-8", include_bytes!("../static/map.js")),
+    // Leaflet and its marker clustering, vendored by static/vendor/update.sh.
+    ("leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../static/vendor/leaflet.js")),
+    ("leaflet.css", "text/css; charset=utf-8", include_bytes!("../static/vendor/leaflet.css")),
+    (
+        "leaflet.markercluster.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/vendor/leaflet.markercluster.js"),
+    ),
+    ("MarkerCluster.css", "text/css; charset=utf-8", include_bytes!("../static/vendor/MarkerCluster.css")),
+    (
+        "MarkerCluster.Default.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/vendor/MarkerCluster.Default.css"),
+    ),
 ];
+
+/// Where an embedded file lives under `static/` (the vendored ones in `static/vendor/`).
+fn on_disk(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    if dir.join(name).exists() { dir.join(name) } else { dir.join("vendor").join(name) }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/static/{file}", get(embedded)).route("/static/tenants/{file}", get(tenant_asset))
@@ -28,8 +49,7 @@ pub fn routes() -> Router<AppState> {
 async fn embedded(State(app): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
     let (name, mime, bytes) = EMBEDDED.iter().find(|(n, _, _)| *n == file).ok_or(WebError::NotFound)?;
     let body = if app.config.dev.reload_templates {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static").join(name);
-        tokio::fs::read(path).await.map_err(|e| WebError::Internal(e.into()))?
+        tokio::fs::read(on_disk(name)).await.map_err(|e| WebError::Internal(e.into()))?
     } else {
         bytes.to_vec()
     };

@@ -63,6 +63,29 @@ pub fn long_date(d: time::Date, locale: Locale) -> String {
     }
 }
 
+/// `samedi 12 mars 2027`, `Saturday 12 March 2027`, `dissabte 12 de març de 2027`.
+pub fn day_date(d: time::Date, locale: Locale) -> String {
+    const FR: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    const EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    const CA: [&str; 7] = ["dilluns", "dimarts", "dimecres", "dijous", "divendres", "dissabte", "diumenge"];
+    let i = usize::from(d.weekday().number_days_from_monday());
+    let day = match locale {
+        Locale::Fr => FR[i],
+        Locale::En => EN[i],
+        Locale::Ca => CA[i],
+    };
+    format!("{day} {}", long_date(d, locale))
+}
+
+/// `18 h 30` in French, `18:30` otherwise.
+pub fn time_of_day(t: time::Time, locale: Locale) -> String {
+    match (locale, t.minute()) {
+        (Locale::Fr, 0) => format!("{} h", t.hour()),
+        (Locale::Fr, m) => format!("{} h {m:02}", t.hour()),
+        (_, m) => format!("{}:{m:02}", t.hour()),
+    }
+}
+
 /// `janv. 2026`, `Jan 2026`, `gen. 2026`: a month on a chart's axis.
 pub fn short_month(d: time::Date, locale: Locale) -> String {
     const FR: [&str; 12] =
@@ -88,6 +111,10 @@ mod tests {
         let d = time::macros::date!(2026 - 04 - 03);
         assert_eq!(long_date(d, Locale::Fr), "3 avril 2026");
         assert_eq!(long_date(d, Locale::En), "3 April 2026");
+        assert_eq!(day_date(d, Locale::Fr), "vendredi 3 avril 2026");
+        assert_eq!(time_of_day(time::macros::time!(18:30), Locale::Fr), "18 h 30");
+        assert_eq!(time_of_day(time::macros::time!(9:00), Locale::Fr), "9 h");
+        assert_eq!(time_of_day(time::macros::time!(9:05), Locale::En), "9:05");
         assert_eq!(long_date(d, Locale::Ca), "3 d'abril de 2026");
         assert_eq!(long_date(time::macros::date!(2026 - 11 - 28), Locale::Ca), "28 de novembre de 2026");
     }

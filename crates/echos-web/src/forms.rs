@@ -24,6 +24,14 @@ impl FormState {
         self
     }
 
+    /// Several values at once.
+    pub fn values<'a>(mut self, vs: impl IntoIterator<Item = (&'static str, &'a str)>) -> Self {
+        for (field, v) in vs {
+            self.values.insert(field, v.to_owned());
+        }
+        self
+    }
+
     pub fn field_error(&mut self, field: &'static str, message: String) {
         self.errors.insert(field, message);
     }

@@ -16,6 +16,7 @@ pub mod communities;
 pub mod contributions;
 pub mod csv;
 pub mod error;
+pub mod events;
 pub mod format;
 pub mod forms;
 pub mod gate;

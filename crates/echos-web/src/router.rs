@@ -18,8 +18,8 @@ use crate::error::{WebError, render_errors};
 use crate::routes::Routes;
 use crate::state::AppState;
 use crate::{
-    account, admin, assets, auth, communities, contributions, members, moderation, pages, platform, search, session,
-    site,
+    account, admin, assets, auth, communities, contributions, events, members, moderation, pages, platform, search,
+    session, site,
 };
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -37,6 +37,7 @@ pub fn site_routes() -> Routes {
         .merge(platform::routes())
         .merge(communities::routes())
         .merge(moderation::routes())
+        .merge(events::routes())
 }
 
 /// Who may send a state-changing request (every one also needs a form from one of our pages).
@@ -102,6 +103,7 @@ pub const WRITES: &[(&str, Access)] = &[
     ("/communautes/{slug}/epingles", Access::Member),
     ("/signaler", Access::Member),
     ("/moderation/decision", Access::Member),
+    ("/evenements/{id}/participer", Access::Member),
     ("/admin/communautes/{id}/{action}", Access::Admin),
     ("/lettres/desinscription/{token}", Access::Token),
     ("/admin/apparence", Access::Admin),

@@ -126,7 +126,7 @@ pub async fn run_matching(app: &AppState, kind: JobKind, key: &str, value: &str)
 
 /// Works until `stop` says so: a loop per lane (each lane's jobs in its own workers, so a slow
 /// preview never holds back a mail), and once a minute the lifecycle's sweep, every ten minutes
-/// the pruning of old rows. On stop, no new job is taken; those under way finish.
+/// the pruning of old rows, every hour the reminders of tomorrow's events. On stop, no new job is taken; those under way finish.
 pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>) {
     let mut lanes = Vec::new();
     for lane in Lane::ALL {
@@ -157,6 +157,13 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
             Ok(swept) if swept != lifecycle::Swept::default() => tracing::info!(?swept, "lifecycle sweep"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
+        }
+        if minutes.is_multiple_of(60) {
+            match echos_core::events::send_reminders(&app.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminded = n, "event reminders"),
+                Err(e) => tracing::warn!(error = ?e, "event reminders failed"),
+            }
         }
         if minutes.is_multiple_of(10) {
             match jobs::prune(app.db.platform()).await {

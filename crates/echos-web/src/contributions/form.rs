@@ -40,6 +40,9 @@ pub(super) struct ContributionForm {
     community: String,
     /// The id of a structure the member signs for; empty: the member.
     pub(super) au_nom_de: String,
+    /// An event's and a place's own fields.
+    #[serde(flatten)]
+    pub(super) located: super::located::LocatedForm,
 }
 
 impl ContributionForm {
@@ -57,11 +60,12 @@ impl ContributionForm {
             .value("cover_alt", &self.cover_alt)
             .value("community", &self.community)
             .value("au_nom_de", &self.au_nom_de)
+            .values(self.located.values())
     }
 
     /// The draft, or `None` with the reasons in `form`. Co-authors are checked against the
     /// region's members afterwards (`complete_draft`).
-    pub(super) fn parse(&self, kind: Kind, page: &Page, form: &mut FormState) -> Option<Draft> {
+    pub(super) fn parse(&self, kind: Kind, page: &Page, time_zone: &str, form: &mut FormState) -> Option<Draft> {
         let l = page.locale;
         let title = parse::title(&self.title);
         if title.is_none() {
@@ -94,7 +98,11 @@ impl ContributionForm {
                 }
             },
         };
+        let event = (kind == Kind::Event).then(|| self.located.event(l, time_zone, form)).flatten();
+        let place = (kind == Kind::Place).then(|| self.located.place(l, form)).flatten();
         let mut draft = Draft::new(kind, title?, summary?, body?, tags?, self.status != "draft");
+        draft.event = event;
+        draft.place = place;
         draft.cover_alt = cover_alt;
         draft.community_id = community;
         match kind {
@@ -124,7 +132,7 @@ impl ContributionForm {
                 Some(items) => draft.items = items,
                 None => form.field_error("items", t(l, "kinds.dossier.errors.items", &[])),
             },
-            Kind::Article | Kind::Debate => {}
+            Kind::Article | Kind::Debate | Kind::Event | Kind::Place => {}
         }
         form.errors.is_empty().then_some(draft)
     }
@@ -155,6 +163,11 @@ struct FormCtx<'a> {
     structures: &'a [Named],
     /// The communities the member may publish into: (id, name).
     communities: &'a [(i64, String)],
+    event_kinds: &'static [&'static str],
+    audiences: &'static [&'static str],
+    place_kinds: &'static [&'static str],
+    /// Where the map picker opens, and its tiles.
+    map: &'a echos_core::tenants::MapSettings,
 }
 
 /// Where the form is sent and what it offers.
@@ -165,6 +178,7 @@ pub(super) struct FormTarget {
     pub(super) cover_key: Option<String>,
     pub(super) structures: Vec<Named>,
     pub(super) communities: Vec<(i64, String)>,
+    pub(super) map: echos_core::tenants::MapSettings,
 }
 
 /// The active communities a member belongs to, for the form's choice.
@@ -189,6 +203,7 @@ impl FormTarget {
             cover_key: None,
             structures,
             communities,
+            map: me.tenant.map.clone(),
         })
     }
 
@@ -207,6 +222,7 @@ impl FormTarget {
             cover_key,
             structures: vec![],
             communities: communities_of(app, me).await?,
+            map: me.tenant.map.clone(),
         })
     }
 
@@ -230,8 +246,19 @@ impl FormTarget {
             min_date: time::OffsetDateTime::now_utc().date().to_string(),
             structures: &self.structures,
             communities: &self.communities,
+            event_kinds: &echos_domain::event::EVENT_KINDS,
+            audiences: &echos_domain::event::AUDIENCES,
+            place_kinds: &echos_domain::event::PLACE_KINDS,
+            map: &self.map,
         };
-        Ok((status, Html(app.templates.render("contributions/form.html", ctx)?)).into_response())
+        let mut resp = (status, Html(app.templates.render("contributions/form.html", ctx)?)).into_response();
+        // The map picker draws the region's tiles.
+        if self.kind.is_located()
+            && let Some(csp) = crate::events::map_csp(&self.map.tile_url)
+        {
+            resp.headers_mut().insert(axum::http::header::CONTENT_SECURITY_POLICY, csp);
+        }
+        Ok(resp)
     }
 }
 

@@ -151,6 +151,11 @@ pub(super) async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let filters = Filters::parse(&q)?;
+    // Events are read by their dates, in the agenda.
+    if kind == Kind::Event {
+        let tag = filters.tag.as_ref().map(|t| format!("?tag={}", crate::format::urlencode(t))).unwrap_or_default();
+        return Ok(axum::response::Redirect::to(&format!("/agenda{tag}")).into_response());
+    }
     let offset = (filters.page - 1) * PER_PAGE;
     let filter = filters.to_filter(Some(kind));
     let me = viewer.as_ref().and_then(|v| v.member.as_ref());

@@ -14,6 +14,7 @@ mod form;
 mod images;
 mod likes;
 mod list;
+mod located;
 mod show;
 mod view;
 mod write;

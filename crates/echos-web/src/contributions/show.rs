@@ -45,6 +45,8 @@ struct ShowPage<'a> {
     review_requested: bool,
     /// Where a signed-in visitor reports it.
     report_url: String,
+    /// An event's or a place's dates, place and public.
+    located: Option<crate::events::view::LocatedView>,
 }
 
 #[derive(Serialize)]
@@ -157,9 +159,12 @@ pub(super) async fn render_show(
     let author_id = item.author_id;
     let like_count = item.like_count;
     let community_id = item.community_id;
-    let (list, liked, items, coauthors, for_author, community, review_requested) = app
+    let tz = tenant.time_zone.clone();
+    let is_author = me_id == Some(author_id);
+    let (list, liked, items, coauthors, for_author, community, review_requested, located) = app
         .db
         .with_tenant(tenant, |tx| {
+            let tz = tz.clone();
             Box::pin(async move {
                 let list = comments::list(tx, id).await?;
                 let liked = match me_id {
@@ -186,7 +191,19 @@ pub(super) async fn render_show(
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(|e| echos_core::CoreError::Unexpected(e.into()))?;
-                Ok((list, liked, items, coauthors, for_author, community, review_requested))
+                let located = if kind.is_located() {
+                    let details = echos_core::events::details(tx, id, &tz).await?;
+                    let (counts, mine) = echos_core::events::attendance(tx, id, me_id).await?;
+                    let going = if is_author || for_author {
+                        echos_core::events::going_names(tx, id).await?
+                    } else {
+                        Vec::new()
+                    };
+                    Some((details, counts, mine, going))
+                } else {
+                    None
+                };
+                Ok((list, liked, items, coauthors, for_author, community, review_requested, located))
             })
         })
         .await?;
@@ -218,7 +235,25 @@ pub(super) async fn render_show(
         .collect();
     let absolute = region_url(&app.config, tenant, &item.url());
     let description = if item.summary.is_empty() { item.title.clone() } else { item.summary.clone() };
-    let json_ld = script_safe_json(&json_ld(app, tenant, &item, &absolute, &description, comment_count));
+    let json_ld = match &located {
+        Some((d, ..)) => {
+            let author_type =
+                if item.author_kind == echos_domain::member::MemberKind::Structure { "Organization" } else { "Person" };
+            let organiser = serde_json::json!({
+                "@type": author_type,
+                "name": item.author_name,
+                "url": region_url(&app.config, tenant, &format!("/membres/{}", item.author_handle)),
+            });
+            let image = item.cover_key.as_ref().map(|k| region_url(&app.config, tenant, &format!("/media/{k}")));
+            crate::events::view::json_ld(tenant, kind, &item.title, &description, &absolute, image, organiser, d)
+        }
+        None => json_ld(app, tenant, &item, &absolute, &description, comment_count),
+    };
+    let json_ld = script_safe_json(&json_ld);
+    let territory = tenant.map.bbox.and_then(|b| echos_domain::geo::BBox::from_slice(&b));
+    let located = located.map(|(d, counts, mine, going)| {
+        crate::events::view::LocatedView::of(kind, id, d, counts, mine, going, territory, page.locale)
+    });
     let og = OpenGraph {
         title: item.title.clone(),
         description,
@@ -254,6 +289,7 @@ pub(super) async fn render_show(
         review_action: format!("/{}/{id}/revue", kind.segment()),
         review_requested,
         report_url,
+        located,
     };
     let mut resp = (status, Html(app.templates.render("contributions/show.html", ctx)?)).into_response();
     resp.extensions_mut().insert(crate::router::Viewed(id));

@@ -63,7 +63,7 @@ pub(super) async fn create(
         form.error = Some(hold.message(page.locale));
         return hold.answer(target.render(&app, hold.status(), &page, &form));
     }
-    let Some(mut draft) = f.parse(kind, &page, &mut form) else {
+    let Some(mut draft) = f.parse(kind, &page, &tenant.time_zone, &mut form) else {
         return target.render(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form);
     };
     if let Err(status) = complete_draft(&app, &tenant, &page, &f, &mut files, &mut draft, &mut form).await? {
@@ -147,6 +147,19 @@ pub(super) async fn edit_form(
     } else {
         (Vec::new(), Vec::new())
     };
+    let located = if kind.is_located() {
+        let tz = me.tenant.time_zone.clone();
+        let d = app
+            .db
+            .with_tenant(&me.tenant, |tx| {
+                let tz = tz.clone();
+                Box::pin(async move { echos_core::events::details(tx, id, &tz).await })
+            })
+            .await?;
+        super::located::values_of(&d)
+    } else {
+        Vec::new()
+    };
     let form = FormState::default()
         .value("title", &c.title)
         .value("summary", &c.summary)
@@ -158,7 +171,8 @@ pub(super) async fn edit_form(
         .value("items", &items.iter().map(Contribution::url).collect::<Vec<_>>().join("\n"))
         .value("coauthors", &coauthors.iter().map(|(_, h, _)| h.as_str()).collect::<Vec<_>>().join(", "))
         .value("cover_alt", &c.cover_alt)
-        .value("community", &c.community_id.map(|i| i.to_string()).unwrap_or_default());
+        .value("community", &c.community_id.map(|i| i.to_string()).unwrap_or_default())
+        .values(located.iter().map(|(k, v)| (*k, v.as_str())));
     FormTarget::edit(&app, &me, kind, id, c.cover_key).await?.render(&app, StatusCode::OK, &page, &form)
 }
 
@@ -178,7 +192,7 @@ pub(super) async fn update(
         form.error = Some(hold.message(page.locale));
         return hold.answer(target.render(&app, hold.status(), &page, &form));
     }
-    let Some(mut draft) = f.parse(kind, &page, &mut form) else {
+    let Some(mut draft) = f.parse(kind, &page, &tenant.time_zone, &mut form) else {
         return target.render(&app, StatusCode::UNPROCESSABLE_ENTITY, &page, &form);
     };
     if let Err(status) = complete_draft(&app, &tenant, &page, &f, &mut files, &mut draft, &mut form).await? {
