@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests against a real `echos serve`: a fresh database with two regions, a free
 # port, an outbox of its own. Needs Debian's chromium (/usr/bin/chromium) and `npm ci` here.
-#   tests/browser/run.sh            (after `cargo build -p echos`)
+#   tests/browser/run.sh [FILE.test.mjs…]   (after `cargo build -p echos`; all the tests without a file)
 set -euo pipefail
 cd "$(dirname "$0")"
 ECHOS=${ECHOS_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/echos}
@@ -27,4 +27,4 @@ psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_browser WITH (FORCE)" 
 "$ECHOS" serve --bind 127.0.0.1:$PORT & SERVER=$!
 for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:$PORT/healthz && break; sleep 0.2; done
 kill -0 $SERVER
-node --test --test-reporter=spec
+node --test --test-reporter=spec "$@"

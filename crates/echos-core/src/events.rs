@@ -513,3 +513,85 @@ async fn remind_in(db: &crate::db::Db, tenant: &crate::tenants::Tenant) -> Resul
     tx.commit().await?;
     Ok(due.len())
 }
+
+/// A structure's address and point on the map (a person has none: cleared).
+pub async fn set_member_place(
+    tx: &mut TenantTx<'_>,
+    member_id: i64,
+    address: &str,
+    point: Option<Point>,
+) -> Result<(), CoreError> {
+    let (lat, lon) = point.map(|p| (p.lat, p.lon)).unzip();
+    sqlx::query!(
+        "UPDATE members SET address = nullif($2, ''), lat = $3, lon = $4 WHERE id = $1",
+        member_id,
+        address,
+        lat,
+        lon
+    )
+    .execute(&mut **tx)
+    .await
+    .context("placing a structure")?;
+    Ok(())
+}
+
+/// A member's address and point: (address, latitude, longitude).
+pub async fn member_place(
+    tx: &mut TenantTx<'_>,
+    member_id: i64,
+) -> Result<(String, Option<f64>, Option<f64>), CoreError> {
+    let r = sqlx::query!("SELECT address, lat, lon FROM members WHERE id = $1", member_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading a structure's place")?;
+    Ok((r.address.unwrap_or_default(), r.lat, r.lon))
+}
+
+/// The dates of published events in a period, by local month, kind and public:
+/// (month, event kind, audience, how many).
+pub async fn monthly(
+    tx: &mut TenantTx<'_>,
+    from: time::Date,
+    to: time::Date,
+    tz: &str,
+) -> Result<Vec<(time::Date, String, String, i64)>, CoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT date_trunc('month', o.starts_at AT TIME ZONE $3)::date AS "month!",
+                  coalesce(c.event_kind, 'other') AS "kind!", coalesce(c.audience, 'everyone') AS "audience!",
+                  count(*) AS "n!"
+             FROM event_occurrences o JOIN contributions c ON c.id = o.contribution_id
+            WHERE c.status = 'published' AND c.kind = 'event'
+              AND o.starts_at >= ($1::date::timestamp AT TIME ZONE $3)
+              AND o.starts_at < (($2::date + 1)::timestamp AT TIME ZONE $3)
+            GROUP BY 1, 2, 3 ORDER BY 1"#,
+        from,
+        to,
+        tz
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("counting events by month")?;
+    Ok(rows.into_iter().map(|r| (r.month, r.kind, r.audience, r.n)).collect())
+}
+
+/// The published events with the most people going, among those with a date in the period:
+/// (id, slug, title, going).
+pub async fn most_attended(
+    tx: &mut TenantTx<'_>,
+    from: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<(i64, String, String, i64)>, CoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.slug, c.title, count(a.member_id) AS "n!"
+             FROM contributions c JOIN event_attendance a ON a.contribution_id = c.id AND a.status = 'going'
+            WHERE c.status = 'published' AND c.kind = 'event'
+              AND EXISTS (SELECT 1 FROM event_occurrences o WHERE o.contribution_id = c.id AND o.ends_at >= $1)
+            GROUP BY c.id ORDER BY 4 DESC, c.title LIMIT $2"#,
+        from,
+        limit
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("ranking events")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.slug, r.title, r.n)).collect())
+}

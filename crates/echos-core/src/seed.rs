@@ -778,6 +778,11 @@ mod tests {
             ] {
                 assert!((3..=5).contains(&items.len()), "{slug}: {} {name}", items.len());
             }
+            assert!(seed.events.len() >= 6 && seed.places.len() >= 4, "{slug}: events and places");
+            assert!(
+                seed.events.iter().chain(&seed.places).filter(|i| i.lat.is_some()).count() >= 10,
+                "{slug}: on the map"
+            );
             assert!(seed.members.len() >= 3, "{slug}: a few members besides the team");
             assert!(!seed.communities.is_empty(), "{slug}: a community or two");
             assert!(seed.items().any(|(_, i)| i.community.is_some()), "{slug}: something published in a community");
@@ -796,6 +801,12 @@ mod tests {
         assert!(parse(&format!("{team}[[articles]]\nby = \"zoe\"\ntitle = \"A\"\nbody = \"x\"")).is_err());
         // A field of another kind.
         assert!(parse(&format!("{team}[[debates]]\ntitle = \"A\"\nbody = \"x\"\nurl = \"https://a.org\"")).is_err());
+        // An event without its first day, or with a place's fields.
+        assert!(parse(&format!("{team}[[events]]\nevent_kind = \"workshop\"\ntitle = \"A\"\nbody = \"x\"")).is_err());
+        let event = "[[events]]\nevent_kind = \"workshop\"\nin_days = 3\ntitle = \"A\"\nbody = \"x\"";
+        assert!(parse(&format!("{team}{event}")).is_ok());
+        assert!(parse(&format!("{team}{event}\nplace_kind = \"museum\"")).is_err());
+        assert!(parse(&format!("{team}{event}\nlat = 95.0\nlon = 5.0")).is_err());
         // An announcement without its closing date.
         assert!(parse(&format!("{team}[[announcements]]\ntype = \"job\"\ntitle = \"A\"\nbody = \"x\"")).is_err());
         // A dossier item that is not published before the dossier.

@@ -140,6 +140,23 @@ async fn members_say_they_go_the_organiser_sees_who_agreed_and_those_going_are_r
     assert_eq!(again, after, "not twice");
     assert_eq!(after, 2);
 
+    // The console's participation: the events chart and the best-attended.
+    let mut admin = app.admin(&a, "Admin Région").await;
+    let page = app.get_as(&a.host, "/admin/participation", &mut admin.browser).await;
+    assert!(page.body.contains("Les événements les plus suivis") && page.body.contains("Sortie au planétarium"));
+    let csv = app.get_as(&a.host, "/admin/participation/evenements-frequentes.csv", &mut admin.browser).await;
+    assert!(
+        csv.body.contains("Sortie au planétarium,/evenements/") && csv.body.trim_end().ends_with(",2"),
+        "{}",
+        csv.body
+    );
+    let kinds = app.get_as(&a.host, "/admin/participation/evenements.csv", &mut admin.browser).await;
+    assert!(
+        kinds.body.starts_with("\u{feff}mois,workshop,conference") || kinds.body.contains("mois,workshop,conference"),
+        "{}",
+        kinds.body
+    );
+
     // Withdrawn.
     post(&app, &a, &mut named, &action, &[("status", "none")]).await;
     assert!(app.get(&a.host, &url).await.body.contains("1 participant"));

@@ -191,3 +191,54 @@ async fn the_geojson_follows_the_rules_filters_by_box_period_and_layer_and_refus
     assert!(csp.contains("script-src 'self';"), "{csp}");
     assert!(!app.get(&b.host, "/carte").await.body.contains("Atelier à Grenoble"));
 }
+
+#[tokio::test]
+async fn a_structure_with_an_address_is_on_the_map_and_a_person_is_not() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut museum = app.member(&a, "Musée des Sciences").await;
+    let mut person = app.member(&a, "Paul Personne").await;
+    let r = app
+        .post_form(
+            &a.host,
+            "/mon-espace/profil",
+            &[
+                ("display_name", "Musée des Sciences"),
+                ("kind", "structure"),
+                ("address", "1 rue du Musée, Grenoble"),
+                ("lat", "45.19"),
+                ("lon", "5.72"),
+            ],
+            &mut museum.browser,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let bad = app
+        .post_form(
+            &a.host,
+            "/mon-espace/profil",
+            &[("display_name", "Musée des Sciences"), ("kind", "structure"), ("lat", "95"), ("lon", "5")],
+            &mut museum.browser,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "latitude 95");
+    let r = app
+        .post_form(
+            &a.host,
+            "/mon-espace/profil",
+            &[
+                ("display_name", "Paul Personne"),
+                ("kind", "person"),
+                ("audience", "curious"),
+                ("address", "Chez moi"),
+                ("lat", "45.1"),
+                ("lon", "5.7"),
+            ],
+            &mut person.browser,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let read = python(READ_GEOJSON, &app.get(&a.host, "/carte.geojson?couches=structures").await.body, "json");
+    assert!(read.contains("features 1") && read.contains("Musée des Sciences structure 5.72 45.19"), "{read}");
+    assert!(!read.contains("Paul Personne"), "a person's home is never on the map");
+}

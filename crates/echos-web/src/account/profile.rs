@@ -21,9 +21,13 @@ use crate::uploads::{Upload, image_refusal};
 /// Avatars are stored at most this wide and high.
 const AVATAR_SIDE: u32 = 512;
 
-/// A member's profile as the edit form's values.
-fn profile_values(m: &Member) -> FormState {
+/// A member's profile as the edit form's values (a structure's address and point from `place`).
+fn profile_values(m: &Member, place: (String, Option<f64>, Option<f64>)) -> FormState {
+    let number = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     FormState::default()
+        .value("address", &place.0)
+        .value("lat", &number(place.1))
+        .value("lon", &number(place.2))
         .value("display_name", &m.display_name)
         .value("kind", m.kind.as_str())
         .value("audience", m.audience.as_deref().unwrap_or_default())
@@ -32,12 +36,22 @@ fn profile_values(m: &Member) -> FormState {
         .value("location", m.location.as_deref().unwrap_or_default())
 }
 
+/// A member's address and point.
+async fn place_of(app: &AppState, me: &SignedIn) -> Result<(String, Option<f64>, Option<f64>), WebError> {
+    let id = me.member.id;
+    Ok(app
+        .db
+        .with_tenant(&me.tenant, |tx| Box::pin(async move { echos_core::events::member_place(tx, id).await }))
+        .await?)
+}
+
 pub(super) async fn edit_profile_form(
     State(app): State<AppState>,
     me: SignedIn,
     page: Page,
 ) -> Result<Response, WebError> {
-    render_form(&app, "members/edit.html", StatusCode::OK, &page, &profile_values(&me.member), NoExtra {})
+    let values = profile_values(&me.member, place_of(&app, &me).await?);
+    render_form(&app, "members/edit.html", StatusCode::OK, &page, &values, NoExtra {})
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +62,10 @@ pub(super) struct EditForm {
     bio: String,
     website: String,
     location: String,
+    /// A structure's address and point on the map.
+    address: String,
+    lat: String,
+    lon: String,
 }
 
 pub(super) async fn edit_profile(
@@ -61,7 +79,10 @@ pub(super) async fn edit_profile(
         .keep(FormState::default())
         .value("bio", &f.bio)
         .value("website", &f.website)
-        .value("location", &f.location);
+        .value("location", &f.location)
+        .value("address", &f.address)
+        .value("lat", &f.lat)
+        .value("lon", &f.lon);
     let profile = f.profile.parse(&page, &mut form);
     let bio = f.bio.trim().replace("\r\n", "\n");
     if bio.chars().count() > 4000 {
@@ -83,12 +104,31 @@ pub(super) async fn edit_profile(
     if location.chars().count() > 120 {
         form.field_error("location", t(page.locale, "members.errors.location", &[]));
     }
+    let address = f.address.split_whitespace().collect::<Vec<_>>().join(" ");
+    if address.chars().count() > 300 {
+        form.field_error("address", t(page.locale, "events.errors.address", &[]));
+    }
+    let point = match echos_domain::geo::Point::parse(&f.lat, &f.lon) {
+        Ok(p) => p,
+        Err(echos_domain::geo::PointError::NotNumbers) => {
+            form.field_error("lat", t(page.locale, "events.errors.point_numbers", &[]));
+            None
+        }
+        Err(echos_domain::geo::PointError::OutOfRange) => {
+            form.field_error("lat", t(page.locale, "events.errors.point_range", &[]));
+            None
+        }
+    };
     let (Some(profile), true) = (profile, form.is_ok()) else {
         return render_form(&app, "members/edit.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, NoExtra {});
     };
     let edit = ProfileEdit { profile, bio, website, location: (!location.is_empty()).then_some(location) };
     let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;
     accounts::update_profile(&mut tx, me.account_id, &edit).await?;
+    // Only a structure has a place on the map.
+    let structure = edit.profile.kind == echos_domain::member::MemberKind::Structure;
+    let (address, point) = if structure { (address.as_str(), point) } else { ("", None) };
+    echos_core::events::set_member_place(&mut tx, me.member.id, address, point).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/membres/{}", me.member.handle)).into_response())
 }
@@ -101,7 +141,7 @@ pub(super) async fn upload_avatar(
     axum::Extension(address): axum::Extension<crate::session::ClientAddress>,
     form: Result<CsrfMultipart<Empty>, CsrfRefused<Empty>>,
 ) -> Result<Response, WebError> {
-    let mut state = profile_values(&me.member);
+    let mut state = profile_values(&me.member, place_of(&app, &me).await?);
     let mut files = match form {
         Ok(CsrfMultipart { files, .. }) => files,
         Err(_) => {

@@ -96,6 +96,11 @@ struct Figures {
     communities: (Vec<String>, Vec<(Date, Vec<i64>)>),
     /// Name, slug, contributions published in it over the period.
     most_active: Vec<(String, String, i64)>,
+    /// Dates of events by month: by kind, and by public.
+    event_kinds: (Vec<String>, Vec<(Date, Vec<i64>)>),
+    audiences: (Vec<String>, Vec<(Date, Vec<i64>)>),
+    /// Id, slug, title, members going.
+    most_attended: Vec<(i64, String, String, i64)>,
 }
 
 async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Figures, CoreError> {
@@ -117,7 +122,17 @@ async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Fi
         })
         .collect();
     let since = p.from.midnight().assume_utc();
+    let dated = echos_core::events::monthly(tx, p.from, p.to, tz).await?;
+    let ekinds: Vec<String> = echos_domain::event::EVENT_KINDS.map(str::to_owned).to_vec();
+    let publics: Vec<String> = echos_domain::event::AUDIENCES.map(str::to_owned).to_vec();
+    let by_kind: Vec<Point> =
+        dated.iter().map(|(at, k, _, n)| Point { at: *at, series: k.clone(), count: *n }).collect();
+    let by_public: Vec<Point> =
+        dated.iter().map(|(at, _, a, n)| Point { at: *at, series: a.clone(), count: *n }).collect();
     Ok(Figures {
+        event_kinds: (ekinds.clone(), by_month(&by_kind, p, &ekinds)),
+        audiences: (publics.clone(), by_month(&by_public, p, &publics)),
+        most_attended: echos_core::events::most_attended(tx, since, 10).await?,
         members: (kinds, members),
         contributions: (codes, contributions),
         interactions: (inter, interactions),
@@ -208,6 +223,7 @@ struct ParticipationPage {
     most_read: Vec<RankedView>,
     most_liked: Vec<RankedView>,
     most_active: Vec<RankedView>,
+    most_attended: Vec<RankedView>,
 }
 
 #[derive(Serialize)]
@@ -271,6 +287,8 @@ pub(super) async fn page(
             "admin.participation.communities.series",
             &f.communities.1,
         ),
+        chart("evenements", title("events"), l, &f.event_kinds.0, "events.kinds", &f.event_kinds.1),
+        chart("publics", title("audiences"), l, &f.audiences.0, "events.audiences", &f.audiences.1),
     ];
     let day_labels: Vec<String> = f.views.iter().map(|pt| pt.at.to_string()).collect();
     let day_values: Vec<i64> = f.views.iter().map(|pt| pt.count).collect();
@@ -294,6 +312,11 @@ pub(super) async fn page(
             .most_active
             .into_iter()
             .map(|(title, slug, count)| RankedView { title, url: format!("/communautes/{slug}"), count })
+            .collect(),
+        most_attended: f
+            .most_attended
+            .into_iter()
+            .map(|(id, slug, title, count)| RankedView { title, url: Kind::Event.url(id, &slug), count })
             .collect(),
     };
     render(&app, "admin/participation.html", StatusCode::OK, &page, "participation", ctx)
@@ -352,6 +375,15 @@ pub(super) async fn csv(
         "plus-lus" => ranked_rows(&f.most_read),
         "plus-aimes" => ranked_rows(&f.most_liked),
         "communautes" => month_rows(&f.communities.0, &f.communities.1),
+        "evenements" => month_rows(&f.event_kinds.0, &f.event_kinds.1),
+        "publics" => month_rows(&f.audiences.0, &f.audiences.1),
+        "evenements-frequentes" => (
+            vec!["événement".to_owned(), "adresse".to_owned(), "participants".to_owned()],
+            f.most_attended
+                .iter()
+                .map(|(id, slug, title, n)| vec![title.clone(), Kind::Event.url(*id, slug), n.to_string()])
+                .collect(),
+        ),
         "communautes-actives" => (
             vec!["communauté".to_owned(), "adresse".to_owned(), "contributions".to_owned()],
             f.most_active
