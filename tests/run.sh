@@ -23,7 +23,7 @@ pg_isready -h 127.0.0.1 -p 5432
 step "test tools"
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
-python3 -c "import aiosmtpd, feedparser" 2>/dev/null || pip install -q aiosmtpd feedparser
+python3 -c "import aiosmtpd, feedparser, icalendar" 2>/dev/null || pip install -q aiosmtpd feedparser icalendar
 if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
