@@ -13,6 +13,7 @@ mod media;
 mod members;
 mod pages;
 mod platform;
+mod projects;
 mod search;
 mod server;
 mod telemetry;

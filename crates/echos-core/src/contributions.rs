@@ -50,6 +50,8 @@ pub struct Draft {
     pub event: Option<crate::events::EventDraft>,
     /// A place's address, kind and opening hours.
     pub place: Option<crate::events::PlaceDraft>,
+    /// A project's funding, team and voting period.
+    pub project: Option<crate::projects::ProjectDraft>,
 }
 
 impl Draft {
@@ -72,6 +74,7 @@ impl Draft {
             coauthors: Vec::new(),
             event: None,
             place: None,
+            project: None,
         }
     }
 }
@@ -85,6 +88,10 @@ pub enum Refusal {
     Hidden,
     /// A community the author does not belong to (or not an active one).
     NotInCommunity,
+    /// A project's period (or call) once votes were cast.
+    PeriodLocked,
+    /// A call that is closed, or not open to this author.
+    CallClosed,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -318,6 +325,13 @@ async fn write_parts(
     }
     if let Some(p) = &d.place {
         crate::events::write_place(tx, id, p).await?;
+    }
+    if let Some(p) = &d.project {
+        match crate::projects::write_project(tx, id, p).await? {
+            Ok(()) => {}
+            Err(crate::projects::ProjectRefusal::PeriodLocked) => return Ok(Err(Refusal::PeriodLocked)),
+            Err(crate::projects::ProjectRefusal::CallClosed) => return Ok(Err(Refusal::CallClosed)),
+        }
     }
     match d.kind {
         Kind::Dossier => {

@@ -485,7 +485,8 @@ pub async fn due_reminders(
 }
 
 /// The day before, those going to an event are reminded of it (a notification, and a mail when
-/// they chose event mail), once per date; in every open region. Returns how many were reminded.
+/// they chose event mail), once per date; and the supporters of a project whose vote has closed
+/// are told, once. In every open region; returns how many were told.
 pub async fn send_reminders(db: &crate::db::Db) -> Result<usize, CoreError> {
     use crate::tenants::TenantStatus;
     let mut sent = 0;
@@ -510,8 +511,10 @@ async fn remind_in(db: &crate::db::Db, tenant: &crate::tenants::Tenant) -> Resul
         let about = crate::notifications::About { contribution: Some(*id), comment: None };
         crate::notifications::notify_about(&mut tx, tenant.id, *member, "event", &message, Some(url), about).await?;
     }
+    // The same hourly round tells the supporters of projects whose vote has closed.
+    let closed = crate::projects::tell_closures(&mut tx, tenant.id).await?;
     tx.commit().await?;
-    Ok(due.len())
+    Ok(due.len() + closed)
 }
 
 /// A structure's address and point on the map (a person has none: cleared).

@@ -28,6 +28,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod operations;
 pub mod operators;
+pub mod projects;
 pub mod provision;
 pub mod search;
 pub mod secrets;

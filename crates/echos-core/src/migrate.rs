@@ -41,6 +41,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(7, "platform", "0007_like_count.sql"),
         migration!(8, "platform", "0008_billing.sql"),
         migration!(9, "platform", "0009_events.sql"),
+        migration!(10, "platform", "0010_projects.sql"),
     ]
 }
 
@@ -62,6 +63,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(13, "tenant", "0013_cover_alt.sql"),
         migration!(14, "tenant", "0014_communities.sql"),
         migration!(15, "tenant", "0015_events.sql"),
+        migration!(16, "tenant", "0016_projects.sql"),
     ]
 }
 

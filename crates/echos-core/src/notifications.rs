@@ -19,6 +19,7 @@ pub const KINDS: &[&str] = &[
     "community",
     "moderation",
     "event",
+    "project",
     "newsletter",
 ];
 

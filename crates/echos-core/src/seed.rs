@@ -113,7 +113,23 @@ pub struct SeedFile {
     #[serde(default)]
     pub places: Vec<SeedItem>,
     #[serde(default)]
+    pub projects: Vec<SeedItem>,
+    #[serde(default)]
+    pub calls: Vec<SeedCall>,
+    #[serde(default)]
     pub communities: Vec<SeedCommunity>,
+}
+
+/// A call for projects: opened `opened_days_ago`, closing in `closes_in_days` (negative: closed).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCall {
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    pub opened_days_ago: i64,
+    pub closes_in_days: i64,
+    pub votes_per_member: Option<i16>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +254,14 @@ pub struct SeedItem {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// A project's: its funding link and goal, its vote's end in days from the seeding (negative:
+    /// over), the title of a seeded call it belongs to, and the member keys who voted for it.
+    pub funding_url: Option<String>,
+    pub goal: Option<String>,
+    pub vote_days: Option<i64>,
+    pub call: Option<String>,
+    #[serde(default)]
+    pub votes: Vec<String>,
     /// A place's.
     pub place_kind: Option<String>,
     pub opening_hours: Option<String>,
@@ -324,7 +348,15 @@ impl SeedFile {
                     item.title
                 )));
             }
-            item.likes.iter().chain(item.coauthors.iter().flatten()).try_for_each(|k| known(k))?;
+            item.likes.iter().chain(item.coauthors.iter().flatten()).chain(&item.votes).try_for_each(|k| known(k))?;
+            if let Some(call) = &item.call
+                && !self.calls.iter().any(|c| &c.title == call)
+            {
+                return Err(CoreError::invalid(format_args!(
+                    "“{}” is in the call “{call}”, which the seed does not open",
+                    item.title
+                )));
+            }
             for (n, c) in item.comments.iter().enumerate() {
                 known(&c.by)?;
                 if comments::parse_body(&c.body).is_none() || (c.reply && n == 0) {
@@ -369,6 +401,7 @@ impl SeedFile {
             .chain(of(Kind::Dossier, &self.dossiers))
             .chain(of(Kind::Event, &self.events))
             .chain(of(Kind::Place, &self.places))
+            .chain(of(Kind::Project, &self.projects))
     }
 }
 
@@ -444,6 +477,27 @@ pub async fn apply(db: &Db, tenant: &Tenant, seed: &SeedFile) -> Result<usize, C
         groups.insert(c.name.as_str(), made.id);
     }
 
+    let mut calls: HashMap<&str, i64> = HashMap::new();
+    for c in &seed.calls {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (slug, title, body_md, body_html, opens_at, closes_at, votes_per_member)
+             VALUES ($1, $2, $3, $4, date_trunc('day', now()) - make_interval(days => $5),
+                     date_trunc('day', now()) + make_interval(days => $6), $7)
+             RETURNING id",
+        )
+        .bind(parse::slug(&c.title))
+        .bind(&c.title)
+        .bind(&c.body)
+        .bind(crate::markdown::render(&c.body))
+        .bind(c.opened_days_ago as i32)
+        .bind(c.closes_in_days as i32)
+        .bind(c.votes_per_member)
+        .fetch_one(&mut *tx)
+        .await
+        .context("seeding a call")?;
+        calls.insert(c.title.as_str(), id);
+    }
+
     let today = time::OffsetDateTime::now_utc().date();
     let mut by_title: HashMap<&str, i64> = HashMap::new();
     let mut written = 0;
@@ -508,6 +562,35 @@ pub async fn apply(db: &Db, tenant: &Tenant, seed: &SeedFile) -> Result<usize, C
 
         for key in &item.likes {
             contributions::toggle_like(&mut tx, id, who(key)?).await?;
+        }
+        if let Some(call) = &item.call {
+            sqlx::query("UPDATE contributions SET call_id = $2, vote_closes_at = NULL WHERE id = $1")
+                .bind(id)
+                .bind(calls.get(call.as_str()).copied())
+                .execute(&mut *tx)
+                .await
+                .context("attaching a seeded project to its call")?;
+        }
+        // Votes as cast during the period, whatever it is now.
+        for key in &item.votes {
+            sqlx::query("INSERT INTO votes (contribution_id, member_id, call_id) SELECT $1, $2, call_id FROM contributions WHERE id = $1")
+                .bind(id)
+                .bind(who(key)?)
+                .execute(&mut *tx)
+                .await
+                .context("seeding a vote")?;
+        }
+        if item.call.is_some() && !item.votes.is_empty() {
+            sqlx::query(
+                "INSERT INTO call_ballots (call_id, member_id, used)
+                 SELECT call_id, member_id, count(*) FROM votes
+                  WHERE call_id = (SELECT call_id FROM contributions WHERE id = $1) GROUP BY 1, 2
+                 ON CONFLICT (call_id, member_id) DO UPDATE SET used = EXCLUDED.used",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("counting seeded ballots")?;
         }
         let link = kind.url(id, &parse::slug(&draft.title));
         let mut thread: Option<i64> = None;
@@ -640,6 +723,11 @@ fn draft(kind: Kind, item: &SeedItem) -> Result<Draft, CoreError> {
     only(item.event_kind.is_some() || item.in_days.is_some() || item.audience.is_some(), "event_kind", &[Kind::Event])?;
     only(item.place_kind.is_some() || item.opening_hours.is_some(), "place_kind", &[Kind::Place])?;
     only(item.lat.is_some() || item.address.is_some(), "address", &[Kind::Event, Kind::Place])?;
+    only(
+        item.vote_days.is_some() || item.call.is_some() || !item.votes.is_empty() || item.goal.is_some(),
+        "vote_days",
+        &[Kind::Project],
+    )?;
 
     let mut d = Draft::new(
         kind,
@@ -665,6 +753,21 @@ fn draft(kind: Kind, item: &SeedItem) -> Result<Draft, CoreError> {
             }
         }
         Kind::Event => d.event = Some(seed_event(item).map_err(&bad)?),
+        Kind::Project => {
+            if item.vote_days.is_none() == item.call.is_none() {
+                return Err(bad("a project has `vote_days` or a `call`, not both"));
+            }
+            let today = time::OffsetDateTime::now_utc().date();
+            d.project = Some(crate::projects::ProjectDraft {
+                funding_url: item.funding_url.as_deref().and_then(parse::web_url),
+                goal: item.goal.clone().unwrap_or_default(),
+                // A project of a call takes its dates once it is attached to it.
+                closes_on: Some(today + Duration::days(item.vote_days.unwrap_or(30))),
+                time_zone: "UTC".into(),
+                call_id: None,
+                team: Vec::new(),
+            });
+        }
         Kind::Place => {
             let k = item.place_kind.as_deref().unwrap_or_default();
             d.place = Some(crate::events::PlaceDraft {

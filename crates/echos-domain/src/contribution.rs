@@ -11,11 +11,20 @@ pub enum Kind {
     Dossier,
     Event,
     Place,
+    Project,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] =
-        [Kind::Article, Kind::Link, Kind::Debate, Kind::Announcement, Kind::Dossier, Kind::Event, Kind::Place];
+    pub const ALL: [Kind; 8] = [
+        Kind::Article,
+        Kind::Link,
+        Kind::Debate,
+        Kind::Announcement,
+        Kind::Dossier,
+        Kind::Event,
+        Kind::Place,
+        Kind::Project,
+    ];
 
     /// The value stored in `contributions.kind`.
     pub fn code(self) -> &'static str {
@@ -27,6 +36,7 @@ impl Kind {
             Kind::Dossier => "dossier",
             Kind::Event => "event",
             Kind::Place => "place",
+            Kind::Project => "project",
         }
     }
 
@@ -44,6 +54,7 @@ impl Kind {
             Kind::Dossier => "dossiers",
             Kind::Event => "evenements",
             Kind::Place => "lieux",
+            Kind::Project => "projets",
         }
     }
 
@@ -57,6 +68,7 @@ impl Kind {
             Kind::Dossier => "dossiers",
             Kind::Event => "events",
             Kind::Place => "places",
+            Kind::Project => "projects",
         }
     }
 
@@ -256,7 +268,8 @@ mod tests {
         assert_eq!(Kind::Link.url(3, "un-lien"), "/veille/3-un-lien");
         assert_eq!(Kind::from_code("event"), Some(Kind::Event));
         assert_eq!(Kind::Event.url(4, "nuit"), "/evenements/4-nuit");
-        assert_eq!(Kind::from_code("project"), None);
+        assert_eq!(Kind::from_code("project"), Some(Kind::Project));
+        assert_eq!(Kind::from_code("poll"), None);
     }
 
     #[test]

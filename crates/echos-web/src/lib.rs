@@ -27,6 +27,7 @@ pub mod members;
 pub mod moderation;
 pub mod pages;
 pub mod platform;
+pub mod projects;
 pub mod router;
 pub mod routes;
 pub mod search;

@@ -18,8 +18,8 @@ use crate::error::{WebError, render_errors};
 use crate::routes::Routes;
 use crate::state::AppState;
 use crate::{
-    account, admin, assets, auth, communities, contributions, events, members, moderation, pages, platform, search,
-    session, site,
+    account, admin, assets, auth, communities, contributions, events, members, moderation, pages, platform, projects,
+    search, session, site,
 };
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,6 +38,8 @@ pub fn site_routes() -> Routes {
         .merge(communities::routes())
         .merge(moderation::routes())
         .merge(events::routes())
+        .merge(projects::routes())
+        .merge(projects::admin_routes())
 }
 
 /// Who may send a state-changing request (every one also needs a form from one of our pages).
@@ -104,6 +106,9 @@ pub const WRITES: &[(&str, Access)] = &[
     ("/signaler", Access::Member),
     ("/moderation/decision", Access::Member),
     ("/evenements/{id}/participer", Access::Member),
+    ("/projets/{id}/voter", Access::Member),
+    ("/admin/appels", Access::Admin),
+    ("/admin/appels/{id}", Access::Admin),
     ("/admin/communautes/{id}/{action}", Access::Admin),
     ("/lettres/desinscription/{token}", Access::Token),
     ("/admin/apparence", Access::Admin),

@@ -26,9 +26,9 @@ async fn the_figures_count_what_happened_and_each_chart_has_its_csv() {
     let csv = app.get_as(&a.host, "/admin/participation/contributions.csv", &mut admin.browser).await;
     assert_eq!(csv.status, StatusCode::OK);
     let header = csv.body.lines().next().unwrap().trim_start_matches('\u{feff}').to_owned();
-    assert_eq!(header, "mois,article,link,debate,announcement,dossier,event,place");
+    assert_eq!(header, "mois,article,link,debate,announcement,dossier,event,place,project");
     let row = csv.body.lines().find(|l| l.starts_with(&month)).expect("this month's row");
-    assert_eq!(row, format!("{month},2,0,1,0,0,0,0"));
+    assert_eq!(row, format!("{month},2,0,1,0,0,0,0,0"));
     let members = app.get_as(&a.host, "/admin/participation/membres.csv", &mut admin.browser).await;
     let row = members.body.lines().find(|l| l.starts_with(&month)).unwrap();
     assert_eq!(row, format!("{month},2,0"), "two people joined this month");

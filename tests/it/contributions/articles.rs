@@ -134,7 +134,7 @@ async fn someone_elses_article_can_be_neither_edited_nor_deleted() {
     // The author can, after a confirmation page.
     let confirm = app.get_as(&a.host, &format!("/articles/{id}/supprimer"), &mut author).await;
     assert_eq!(confirm.status, StatusCode::OK);
-    assert!(confirm.body.contains("Supprimer cette contribution ?") && confirm.body.contains("« À moi »"));
+    assert!(confirm.body.contains("Supprimer cette contribution\u{a0}?") && confirm.body.contains("« À moi »"));
     assert!(confirm.body.contains("Oui, supprimer définitivement"));
     let gone = app.post_form(&a.host, &format!("/articles/{id}/supprimer"), &[], &mut author).await;
     assert_eq!(gone.status, StatusCode::SEE_OTHER);

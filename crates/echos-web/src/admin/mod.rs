@@ -70,7 +70,7 @@ pub fn routes() -> Routes {
 }
 
 /// The console's sections, in the order of its menu: (path, key of its name).
-const SECTIONS: [(&str, &str); 13] = [
+const SECTIONS: [(&str, &str); 14] = [
     ("/admin", "dashboard"),
     ("/admin/apparence", "appearance"),
     ("/admin/reglages", "settings"),
@@ -80,6 +80,7 @@ const SECTIONS: [(&str, &str); 13] = [
     ("/admin/membres", "members"),
     ("/admin/communautes", "communities"),
     ("/admin/moderation", "moderation"),
+    ("/admin/appels", "calls"),
     ("/admin/participation", "participation"),
     ("/admin/lettres", "newsletters"),
     ("/admin/journal", "journal"),

@@ -101,6 +101,9 @@ struct Figures {
     audiences: (Vec<String>, Vec<(Date, Vec<i64>)>),
     /// Id, slug, title, members going.
     most_attended: Vec<(i64, String, String, i64)>,
+    /// Votes for projects by month, and the most supported projects of the period.
+    votes: Vec<(Date, Vec<i64>)>,
+    most_voted: Vec<(i64, String, String, i64)>,
 }
 
 async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Figures, CoreError> {
@@ -133,6 +136,16 @@ async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Fi
         event_kinds: (ekinds.clone(), by_month(&by_kind, p, &ekinds)),
         audiences: (publics.clone(), by_month(&by_public, p, &publics)),
         most_attended: echos_core::events::most_attended(tx, since, 10).await?,
+        votes: by_month(
+            &echos_core::projects::votes_by_month(tx, p.from, p.to, tz)
+                .await?
+                .into_iter()
+                .map(|(at, count)| Point { at, series: "votes".into(), count })
+                .collect::<Vec<_>>(),
+            p,
+            &["votes".to_owned()],
+        ),
+        most_voted: echos_core::projects::most_voted(tx, since, 10).await?,
         members: (kinds, members),
         contributions: (codes, contributions),
         interactions: (inter, interactions),
@@ -224,6 +237,7 @@ struct ParticipationPage {
     most_liked: Vec<RankedView>,
     most_active: Vec<RankedView>,
     most_attended: Vec<RankedView>,
+    most_voted: Vec<RankedView>,
 }
 
 #[derive(Serialize)]
@@ -289,6 +303,7 @@ pub(super) async fn page(
         ),
         chart("evenements", title("events"), l, &f.event_kinds.0, "events.kinds", &f.event_kinds.1),
         chart("publics", title("audiences"), l, &f.audiences.0, "events.audiences", &f.audiences.1),
+        chart("votes", title("votes"), l, &["votes".to_owned()], "admin.participation.votes.series", &f.votes),
     ];
     let day_labels: Vec<String> = f.views.iter().map(|pt| pt.at.to_string()).collect();
     let day_values: Vec<i64> = f.views.iter().map(|pt| pt.count).collect();
@@ -317,6 +332,11 @@ pub(super) async fn page(
             .most_attended
             .into_iter()
             .map(|(id, slug, title, count)| RankedView { title, url: Kind::Event.url(id, &slug), count })
+            .collect(),
+        most_voted: f
+            .most_voted
+            .into_iter()
+            .map(|(id, slug, title, count)| RankedView { title, url: Kind::Project.url(id, &slug), count })
             .collect(),
     };
     render(&app, "admin/participation.html", StatusCode::OK, &page, "participation", ctx)
@@ -377,6 +397,14 @@ pub(super) async fn csv(
         "communautes" => month_rows(&f.communities.0, &f.communities.1),
         "evenements" => month_rows(&f.event_kinds.0, &f.event_kinds.1),
         "publics" => month_rows(&f.audiences.0, &f.audiences.1),
+        "votes" => month_rows(&["votes".to_owned()], &f.votes),
+        "projets-soutenus" => (
+            vec!["projet".to_owned(), "adresse".to_owned(), "votes".to_owned()],
+            f.most_voted
+                .iter()
+                .map(|(id, slug, title, n)| vec![title.clone(), Kind::Project.url(*id, slug), n.to_string()])
+                .collect(),
+        ),
         "evenements-frequentes" => (
             vec!["événement".to_owned(), "adresse".to_owned(), "participants".to_owned()],
             f.most_attended

@@ -43,6 +43,12 @@ pub(super) struct ContributionForm {
     /// An event's and a place's own fields.
     #[serde(flatten)]
     pub(super) located: super::located::LocatedForm,
+    /// A project's: funding link, goal, the last day of its vote (or its call), its team.
+    funding_url: String,
+    goal: String,
+    vote_closes_on: String,
+    call: String,
+    team: String,
 }
 
 impl ContributionForm {
@@ -61,6 +67,11 @@ impl ContributionForm {
             .value("community", &self.community)
             .value("au_nom_de", &self.au_nom_de)
             .values(self.located.values())
+            .value("funding_url", &self.funding_url)
+            .value("goal", &self.goal)
+            .value("vote_closes_on", &self.vote_closes_on)
+            .value("call", &self.call)
+            .value("team", &self.team)
     }
 
     /// The draft, or `None` with the reasons in `form`. Co-authors are checked against the
@@ -103,6 +114,9 @@ impl ContributionForm {
         let mut draft = Draft::new(kind, title?, summary?, body?, tags?, self.status != "draft");
         draft.event = event;
         draft.place = place;
+        if kind == Kind::Project {
+            draft.project = self.project(l, time_zone, form);
+        }
         draft.cover_alt = cover_alt;
         draft.community_id = community;
         match kind {
@@ -132,9 +146,87 @@ impl ContributionForm {
                 Some(items) => draft.items = items,
                 None => form.field_error("items", t(l, "kinds.dossier.errors.items", &[])),
             },
-            Kind::Article | Kind::Debate | Kind::Event | Kind::Place => {}
+            Kind::Article | Kind::Debate | Kind::Event | Kind::Place | Kind::Project => {}
         }
         form.errors.is_empty().then_some(draft)
+    }
+
+    /// A project's fields; its team is resolved against the region's members in `complete_draft`.
+    fn project(
+        &self,
+        l: echos_domain::Locale,
+        time_zone: &str,
+        form: &mut FormState,
+    ) -> Option<echos_core::projects::ProjectDraft> {
+        let funding_url = match self.funding_url.trim() {
+            "" => None,
+            u => match parse::web_url(u) {
+                Some(u) => Some(u),
+                None => {
+                    form.field_error("funding_url", t(l, "events.errors.url", &[]));
+                    None
+                }
+            },
+        };
+        let goal = self.goal.split_whitespace().collect::<Vec<_>>().join(" ");
+        if goal.chars().count() > 300 {
+            form.field_error("goal", t(l, "projects.errors.goal", &[]));
+        }
+        let call_id = match self.call.trim() {
+            "" => None,
+            c => match c.parse::<i64>() {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    form.field_error("call", t(l, "projects.errors.call", &[]));
+                    None
+                }
+            },
+        };
+        let today = time::OffsetDateTime::now_utc().date();
+        let closes_on = match (call_id, self.vote_closes_on.trim()) {
+            (Some(_), _) => None,
+            (None, "") => {
+                form.field_error("vote_closes_on", t(l, "projects.errors.closes_missing", &[]));
+                None
+            }
+            (None, d) => match echos_domain::event::date(d) {
+                Some(d) if d >= today && (d - today).whole_days() <= echos_core::projects::MAX_VOTING_DAYS => Some(d),
+                Some(_) => {
+                    form.field_error(
+                        "vote_closes_on",
+                        t(
+                            l,
+                            "projects.errors.closes_range",
+                            &[("n", echos_core::projects::MAX_VOTING_DAYS.to_string())],
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    form.field_error("vote_closes_on", t(l, "events.errors.date", &[]));
+                    None
+                }
+            },
+        };
+        if self.team_handles().len() > 10 {
+            form.field_error("team", t(l, "projects.errors.team", &[]));
+        }
+        form.errors.is_empty().then(|| echos_core::projects::ProjectDraft {
+            funding_url,
+            goal,
+            closes_on,
+            time_zone: time_zone.to_owned(),
+            call_id,
+            team: Vec::new(),
+        })
+    }
+
+    fn team_handles(&self) -> Vec<String> {
+        self.team
+            .split(',')
+            .map(|h| h.trim().trim_start_matches('@').to_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()
     }
 
     fn coauthor_handles(&self) -> Vec<String> {
@@ -168,6 +260,8 @@ struct FormCtx<'a> {
     place_kinds: &'static [&'static str],
     /// Where the map picker opens, and its tiles.
     map: &'a echos_core::tenants::MapSettings,
+    /// The calls open now (a project may be submitted to one): (id, title).
+    calls: &'a [(i64, String)],
 }
 
 /// Where the form is sent and what it offers.
@@ -179,6 +273,19 @@ pub(super) struct FormTarget {
     pub(super) structures: Vec<Named>,
     pub(super) communities: Vec<(i64, String)>,
     pub(super) map: echos_core::tenants::MapSettings,
+    pub(super) calls: Vec<(i64, String)>,
+}
+
+/// The calls open now, for a project's form.
+async fn open_calls(app: &AppState, me: &SignedIn, kind: Kind) -> Result<Vec<(i64, String)>, WebError> {
+    if kind != Kind::Project {
+        return Ok(Vec::new());
+    }
+    let all = app
+        .db
+        .with_tenant(&me.tenant, |tx| Box::pin(async move { echos_core::projects::open_calls(tx).await }))
+        .await?;
+    Ok(all.into_iter().map(|c| (c.id, c.title)).collect())
 }
 
 /// The active communities a member belongs to, for the form's choice.
@@ -204,6 +311,7 @@ impl FormTarget {
             structures,
             communities,
             map: me.tenant.map.clone(),
+            calls: open_calls(app, me, kind).await?,
         })
     }
 
@@ -223,6 +331,7 @@ impl FormTarget {
             structures: vec![],
             communities: communities_of(app, me).await?,
             map: me.tenant.map.clone(),
+            calls: open_calls(app, me, kind).await?,
         })
     }
 
@@ -250,6 +359,7 @@ impl FormTarget {
             audiences: &echos_domain::event::AUDIENCES,
             place_kinds: &echos_domain::event::PLACE_KINDS,
             map: &self.map,
+            calls: &self.calls,
         };
         let mut resp = (status, Html(app.templates.render("contributions/form.html", ctx)?)).into_response();
         // The map picker draws the region's tiles.
@@ -299,6 +409,23 @@ pub(super) async fn complete_draft(
         }
         draft.coauthors = found.into_iter().map(|(_, id)| id).collect();
     }
+    if draft.kind == Kind::Project {
+        let wanted = f.team_handles();
+        let found = app
+            .db
+            .with_tenant(tenant, |tx| {
+                let wanted = wanted.clone();
+                Box::pin(async move { echos_core::contributions::members_by_handle(tx, &wanted).await })
+            })
+            .await?;
+        if let Some(unknown) = wanted.iter().find(|h| !found.iter().any(|(fh, _)| fh == *h)) {
+            form.field_error("team", t(l, "kinds.dossier.errors.unknown_member", &[("handle", unknown.clone())]));
+            return Ok(Err(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        if let Some(p) = &mut draft.project {
+            p.team = found.into_iter().map(|(_, id)| id).collect();
+        }
+    }
     match files.take("cover") {
         None => {}
         Some(_) if draft.kind != Kind::Article => {}
@@ -343,6 +470,8 @@ pub(super) fn refuse(page: &Page, form: &mut FormState, refusal: &Refusal) {
         }
         Refusal::Hidden => form.error = Some(t(page.locale, "moderation.errors.hidden_meanwhile", &[])),
         Refusal::NotInCommunity => form.field_error("community", t(page.locale, "communities.errors.not_member", &[])),
+        Refusal::PeriodLocked => form.field_error("vote_closes_on", t(page.locale, "projects.errors.locked", &[])),
+        Refusal::CallClosed => form.field_error("call", t(page.locale, "projects.errors.call", &[])),
     }
 }
 

@@ -149,7 +149,13 @@ pub(super) async fn list(
     page: Page,
     viewer: Option<Extension<Viewer>>,
     Query(q): Query<ListQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, WebError> {
+    // Projects are listed by their vote's period, call and count.
+    if kind == Kind::Project {
+        let me = viewer.as_ref().and_then(|v| v.member.as_ref());
+        return crate::projects::list(&app, &tenant, &page, me, raw.as_deref()).await;
+    }
     let filters = Filters::parse(&q)?;
     // Events are read by their dates, in the agenda.
     if kind == Kind::Event {

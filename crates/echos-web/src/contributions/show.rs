@@ -47,6 +47,8 @@ struct ShowPage<'a> {
     report_url: String,
     /// An event's or a place's dates, place and public.
     located: Option<crate::events::view::LocatedView>,
+    /// A project's count, period and vote.
+    project: Option<crate::projects::view::ProjectView>,
 }
 
 #[derive(Serialize)]
@@ -161,7 +163,7 @@ pub(super) async fn render_show(
     let community_id = item.community_id;
     let tz = tenant.time_zone.clone();
     let is_author = me_id == Some(author_id);
-    let (list, liked, items, coauthors, for_author, community, review_requested, located) = app
+    let (list, liked, items, coauthors, for_author, community, review_requested, located, project) = app
         .db
         .with_tenant(tenant, |tx| {
             let tz = tz.clone();
@@ -203,7 +205,16 @@ pub(super) async fn render_show(
                 } else {
                     None
                 };
-                Ok((list, liked, items, coauthors, for_author, community, review_requested, located))
+                let project = if kind == Kind::Project {
+                    let voted = match me_id {
+                        Some(me) => echos_core::projects::voted(tx, id, me).await?,
+                        None => false,
+                    };
+                    Some((echos_core::projects::project(tx, id).await?, voted))
+                } else {
+                    None
+                };
+                Ok((list, liked, items, coauthors, for_author, community, review_requested, located, project))
             })
         })
         .await?;
@@ -290,6 +301,15 @@ pub(super) async fn render_show(
         review_requested,
         report_url,
         located,
+        project: project.map(|(p, voted)| {
+            // What the vote just did, from `?vote=` (the vote's redirect).
+            let outcome = page
+                .url
+                .split_once('?')
+                .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("vote=")))
+                .map(|v| v.split('#').next().unwrap_or_default().to_owned());
+            crate::projects::view::ProjectView::of(id, p, voted, outcome, page.locale)
+        }),
     };
     let mut resp = (status, Html(app.templates.render("contributions/show.html", ctx)?)).into_response();
     resp.extensions_mut().insert(crate::router::Viewed(id));

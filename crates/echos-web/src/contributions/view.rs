@@ -35,6 +35,9 @@ pub struct ContributionView {
     pub announcement_kind: Option<String>,
     pub closes_on: Option<String>,
     pub closed: bool,
+    /// A project's count and whether its vote is over (set by the lists that read them).
+    pub votes: Option<i64>,
+    pub vote_finished: bool,
     pub comment_count: i64,
     pub like_count: i64,
     pub featured: bool,
@@ -111,6 +114,8 @@ impl ContributionView {
             announcement_kind: c.announcement_kind,
             closes_on: c.closes_on.map(|d| long_date(d, page.locale)),
             closed,
+            votes: None,
+            vote_finished: false,
             comment_count: c.comment_count,
             like_count: c.like_count,
             featured: c.featured,

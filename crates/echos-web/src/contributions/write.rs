@@ -160,7 +160,27 @@ pub(super) async fn edit_form(
     } else {
         Vec::new()
     };
+    let project = if kind == Kind::Project {
+        let tz = me.tenant.time_zone.clone();
+        let (funding, goal, closes, call, team) = app
+            .db
+            .with_tenant(&me.tenant, |tx| {
+                let tz = tz.clone();
+                Box::pin(async move { echos_core::projects::form_values(tx, id, &tz).await })
+            })
+            .await?;
+        vec![
+            ("funding_url", funding),
+            ("goal", goal),
+            ("vote_closes_on", closes.map(|d| d.to_string()).unwrap_or_default()),
+            ("call", call.map(|c| c.to_string()).unwrap_or_default()),
+            ("team", team.join(", ")),
+        ]
+    } else {
+        Vec::new()
+    };
     let form = FormState::default()
+        .values(project.iter().map(|(k, v)| (*k, v.as_str())))
         .value("title", &c.title)
         .value("summary", &c.summary)
         .value("body", &c.body_md)
