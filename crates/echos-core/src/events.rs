@@ -319,6 +319,7 @@ pub async fn map_points(
     from: Option<PrimitiveDateTime>,
     until: Option<PrimitiveDateTime>,
     layers: &[&str],
+    limit: i64,
 ) -> Result<Vec<MapPoint>, CoreError> {
     let want = |l: &str| layers.contains(&l);
     sqlx::query_as!(
@@ -326,12 +327,13 @@ pub async fn map_points(
         r#"SELECT 'event' AS "layer!", c.id AS "id!", c.title AS "title!", '/evenements/' || c.id || '-' || c.slug AS "url!",
                   c.lat AS "lat!", c.lon AS "lon!", c.event_kind AS kind, coalesce(c.place_name, '') AS "place_name!",
                   n.starts_at AS "starts_at?", c.all_day AS "all_day!"
-             FROM contributions c
-             CROSS JOIN LATERAL (SELECT min(o.starts_at) AS starts_at FROM event_occurrences o
-                                  WHERE o.contribution_id = c.id AND o.ends_at > coalesce($5::timestamp AT TIME ZONE $11, now())
-                                    AND ($6::timestamp IS NULL OR o.starts_at < $6::timestamp AT TIME ZONE $11)) n
-            WHERE $7 AND c.status = 'published' AND c.kind = 'event' AND c.lat IS NOT NULL
-              AND c.lon BETWEEN $1 AND $3 AND c.lat BETWEEN $2 AND $4 AND n.starts_at IS NOT NULL
+             FROM (SELECT o.contribution_id, min(o.starts_at) AS starts_at FROM event_occurrences o
+                    WHERE $7 AND o.ends_at > coalesce($5::timestamp AT TIME ZONE $11, now())
+                      AND ($6::timestamp IS NULL OR o.starts_at < $6::timestamp AT TIME ZONE $11)
+                    GROUP BY 1) n
+             JOIN contributions c ON c.id = n.contribution_id
+            WHERE c.status = 'published' AND c.kind = 'event' AND c.lat IS NOT NULL
+              AND c.lon BETWEEN $1 AND $3 AND c.lat BETWEEN $2 AND $4
            UNION ALL
            SELECT 'place', c.id, c.title, '/lieux/' || c.id || '-' || c.slug, c.lat, c.lon, c.place_kind,
                   coalesce(c.address, ''), NULL, false
@@ -344,7 +346,8 @@ pub async fn map_points(
              FROM members m
             WHERE $9 AND m.kind = 'structure' AND m.lat IS NOT NULL AND m.hidden_at IS NULL
               AND m.lon BETWEEN $1 AND $3 AND m.lat BETWEEN $2 AND $4
-            ORDER BY 1, 9, 3
+            -- Events first by their next date; no sort by title (a collated sort of every name).
+            ORDER BY 1, 9
             LIMIT $10"#,
         bbox.min_lon,
         bbox.min_lat,
@@ -355,7 +358,7 @@ pub async fn map_points(
         want("event"),
         want("place"),
         want("structure"),
-        MAX_POINTS,
+        limit.min(MAX_POINTS),
         tz
     )
     .fetch_all(&mut **tx)

@@ -886,6 +886,8 @@ mod tests {
                 seed.events.iter().chain(&seed.places).filter(|i| i.lat.is_some()).count() >= 10,
                 "{slug}: on the map"
             );
+            assert!(!seed.calls.is_empty() && seed.projects.len() >= 4, "{slug}: a call and projects");
+            assert!(seed.projects.iter().any(|p| p.vote_days.is_some_and(|d| d < 0)), "{slug}: a finished project");
             assert!(seed.members.len() >= 3, "{slug}: a few members besides the team");
             assert!(!seed.communities.is_empty(), "{slug}: a community or two");
             assert!(seed.items().any(|(_, i)| i.community.is_some()), "{slug}: something published in a community");

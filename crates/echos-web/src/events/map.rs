@@ -68,7 +68,7 @@ fn layers(q: &str) -> Option<Vec<&'static str>> {
 }
 
 /// The points in a box, for a period: `None` answers 400.
-async fn points(app: &AppState, tenant: &Tenant, q: &MapQuery) -> Result<Option<Vec<MapPoint>>, WebError> {
+async fn points(app: &AppState, tenant: &Tenant, q: &MapQuery, limit: i64) -> Result<Option<Vec<MapPoint>>, WebError> {
     let bbox = if q.bbox.trim().is_empty() {
         BBox::WORLD
     } else {
@@ -92,11 +92,18 @@ async fn points(app: &AppState, tenant: &Tenant, q: &MapQuery) -> Result<Option<
                     Some(p) => (Some(p.from.midnight()), Some(p.until.midnight())),
                     None => (None, None),
                 };
-                Ok(Some(events::map_points(tx, &tz, bbox, from, until, &layers).await?))
+                Ok(Some(events::map_points(tx, &tz, bbox, from, until, &layers, limit).await?))
             })
         })
         .await?;
     Ok(found)
+}
+
+#[derive(Serialize)]
+struct Collection<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<Feature<'a>>,
 }
 
 #[derive(Serialize)]
@@ -133,7 +140,7 @@ pub(super) async fn geojson(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let q = MapQuery::from_raw(raw.as_deref())?;
-    let Some(list) = points(&app, &tenant, &q).await? else {
+    let Some(list) = points(&app, &tenant, &q, events::MAX_POINTS).await? else {
         let body = serde_json::json!({ "error": t(tenant.default_locale, "map.errors.query", &[]) });
         return Ok((StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/geo+json")], body.to_string())
             .into_response());
@@ -156,8 +163,9 @@ pub(super) async fn geojson(
             },
         })
         .collect();
-    let body = serde_json::json!({ "type": "FeatureCollection", "features": features });
-    let mut resp = ([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response();
+    let body = serde_json::to_string(&Collection { kind: "FeatureCollection", features })
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let mut resp = ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     Ok(resp)
 }
@@ -191,7 +199,8 @@ pub(super) async fn page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let q = MapQuery::from_raw(raw.as_deref())?;
-    let found = points(&app, &tenant, &q).await?;
+    // The list that stands without JavaScript: the first 100 (the script reads the GeoJSON).
+    let found = points(&app, &tenant, &q, 100).await?;
     let (status, list, error) = match found {
         Some(l) => (StatusCode::OK, l, None),
         None => (StatusCode::BAD_REQUEST, vec![], Some(t(page.locale, "map.errors.query", &[]))),
@@ -217,7 +226,7 @@ pub(super) async fn page(
         zoom: if focus.is_some() { 15 } else { tenant.map.zoom },
         layers: LAYERS.iter().map(|(name, l)| (*name, chosen.contains(l))).collect(),
         periode: q.period.periode.clone(),
-        points: list.into_iter().take(100).collect(),
+        points: list,
         error,
     };
     let mut resp = (status, Html(app.templates.render("events/map.html", ctx)?)).into_response();
