@@ -317,7 +317,7 @@ async fn an_empty_or_too_long_query_is_answered_plainly() {
     let long = "a".repeat(201);
     let page = app.get(&a.host, &format!("/recherche?q={long}")).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(page.body.contains("La recherche est trop longue : 200 caractères au plus."));
+    assert!(page.body.contains("La recherche est trop longue\u{a0}: 200 caractères au plus."));
     assert!(page.body.contains("aria-invalid=\"true\""));
     let just_right = app.get(&a.host, &format!("/recherche?q={}", "é".repeat(200))).await;
     assert_eq!(just_right.status, StatusCode::OK, "200 characters, not bytes");

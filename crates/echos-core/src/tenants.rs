@@ -74,6 +74,8 @@ pub struct MapSettings {
     pub bbox: Option<[f64; 4]>,
     pub tile_url: String,
     pub attribution: String,
+    /// A Nominatim-compatible search address that places an address typed without a point.
+    pub geocoder_url: Option<String>,
 }
 
 /// Where a region is in its life (see `lifecycle`): trial → active → past due → suspended →
@@ -142,7 +144,7 @@ macro_rules! read {
             r#"SELECT t.id, t.slug, t.schema_name, t.name, t.status, t.database, t.default_locale,
                       t.locales, t.tagline, t.color_primary, t.color_accent, t.logo_url, t.logo_key,
                       t.favicon_key, t.cover_key, t.footer_links, t.enabled_kinds, t.time_zone,
-                      t.map_lat, t.map_lng, t.map_zoom, t.map_bbox, t.map_tile_url, t.map_attribution,
+                      t.map_lat, t.map_lng, t.map_zoom, t.map_bbox, t.map_tile_url, t.map_attribution, t.geocoder_url,
                       t.schema_version, t.suspended_at, t.past_due_since, t.showcase,
                       (SELECT p.host FROM platform.tenant_domains p
                         WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
@@ -163,6 +165,7 @@ macro_rules! read {
                 zoom: r.map_zoom,
                 bbox: r.map_bbox.as_deref().and_then(|b| <[f64; 4]>::try_from(b).ok()),
                 tile_url: r.map_tile_url,
+                geocoder_url: r.geocoder_url,
                 attribution: r.map_attribution,
             },
             id: r.id,

@@ -44,6 +44,8 @@ pub(crate) enum Expect {
     Text,
     /// A picture: PNG, JPEG, WebP or GIF.
     Image,
+    /// A JSON document (a geocoder's answer).
+    Json,
 }
 
 pub(crate) async fn get(url: &Url, addrs: &[SocketAddr], policy: &Policy, expect: Expect) -> Result<Outcome, Refused> {
@@ -156,6 +158,7 @@ fn html_charset(headers: &HeaderMap, expect: Expect) -> Result<Option<&'static E
     let accepted = match expect {
         Expect::Html => mime.eq_ignore_ascii_case("text/html") || mime.eq_ignore_ascii_case("application/xhtml+xml"),
         Expect::Text => mime.eq_ignore_ascii_case("text/plain"),
+        Expect::Json => mime.eq_ignore_ascii_case("application/json"),
         Expect::Image => {
             ["image/png", "image/jpeg", "image/webp", "image/gif"].iter().any(|m| mime.eq_ignore_ascii_case(m))
         }

@@ -112,6 +112,15 @@ pub async fn text(url: &str, policy: &Policy) -> Result<String, Refused> {
     String::from_utf8(page.body).map_err(|_| Refused::NotHtml)
 }
 
+/// Fetches a JSON document (a geocoder's answer) under `policy`: the same checks as a preview,
+/// `application/json` only, at most `policy.max_bytes`.
+pub async fn json(url: &str, policy: &Policy) -> Result<String, Refused> {
+    let (_, page) = tokio::time::timeout(policy.total_timeout, fetch(url, policy, http::Expect::Json))
+        .await
+        .map_err(|_| Refused::Timeout)??;
+    String::from_utf8(page.body).map_err(|_| Refused::NotHtml)
+}
+
 /// Fetches a picture (a preview's image, to keep a copy on the platform) under `policy`: the
 /// same checks, PNG, JPEG, WebP or GIF only, at most `policy.max_bytes`. The caller checks and
 /// re-encodes the bytes as it does any upload.

@@ -481,7 +481,7 @@ async fn preview_image(app: &AppState, tenant: &Tenant, src: &str, policy: &echo
 }
 
 /// `links.resolve`: `name=address` pairs (the malformed ones are ignored).
-fn resolve_overrides(pairs: &[String]) -> Vec<(String, std::net::IpAddr)> {
+pub(crate) fn resolve_overrides(pairs: &[String]) -> Vec<(String, std::net::IpAddr)> {
     pairs
         .iter()
         .filter_map(|p| p.split_once('='))

@@ -107,7 +107,7 @@ fn after<'a>(body: &'a str, marker: &str) -> &'a str {
 
 /// A configuration whose link previews may reach the test servers on 127.0.0.2 (and nothing
 /// else private), with short timeouts.
-fn local_previews() -> Config {
+pub(crate) fn local_previews() -> Config {
     let mut c = echos_tests::config();
     c.links.preview_allow = vec!["127.0.0.2/32".parse().unwrap()];
     c.links.preview_connect_timeout_ms = 2_000;
@@ -117,13 +117,13 @@ fn local_previews() -> Config {
 
 /// A tiny HTTP/1.1 server on a real socket: answers each request with `respond(path)` and counts
 /// the connections it accepted. It lives as long as the test's runtime.
-struct Server {
+pub(crate) struct Server {
     addr: SocketAddr,
     hits: Arc<AtomicUsize>,
 }
 
 impl Server {
-    async fn start<R: Into<Vec<u8>>>(
+    pub(crate) async fn start<R: Into<Vec<u8>>>(
         addr: &str,
         respond: impl Fn(&str) -> R + Send + Sync + 'static,
     ) -> std::io::Result<Self> {
@@ -158,11 +158,11 @@ impl Server {
         Ok(Self { addr, hits })
     }
 
-    fn hits(&self) -> usize {
+    pub(crate) fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 }

@@ -3,6 +3,7 @@
 
 mod agenda;
 mod formats;
+mod geocoder;
 mod writing;
 
 use echos_tests::{Member, TestApp, TestTenant};

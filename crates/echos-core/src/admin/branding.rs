@@ -50,6 +50,7 @@ pub struct Offer {
     pub map_bbox: Option<[f64; 4]>,
     pub map_tile_url: String,
     pub map_attribution: String,
+    pub geocoder_url: Option<String>,
 }
 
 impl Offer {
@@ -65,6 +66,7 @@ impl Offer {
             map_bbox: t.map.bbox,
             map_tile_url: t.map.tile_url.clone(),
             map_attribution: t.map.attribution.clone(),
+            geocoder_url: t.map.geocoder_url.clone(),
         }
     }
 }
@@ -152,7 +154,7 @@ pub async fn save_offer(tx: &mut TenantTx<'_>, tenant: &Tenant, by: &Member, off
     sqlx::query!(
         "UPDATE platform.tenants
             SET enabled_kinds = $2, locales = $3, default_locale = $4, time_zone = $5, map_lat = $6, map_lng = $7,
-                map_zoom = $8, map_bbox = $9, map_tile_url = $10, map_attribution = $11, updated_at = now()
+                map_zoom = $8, map_bbox = $9, map_tile_url = $10, map_attribution = $11, geocoder_url = $12, updated_at = now()
           WHERE id = $1",
         tenant.id,
         &kinds,
@@ -164,7 +166,8 @@ pub async fn save_offer(tx: &mut TenantTx<'_>, tenant: &Tenant, by: &Member, off
         offer.map_zoom,
         bbox.as_deref(),
         offer.map_tile_url,
-        offer.map_attribution
+        offer.map_attribution,
+        offer.geocoder_url
     )
     .execute(&mut **tx)
     .await

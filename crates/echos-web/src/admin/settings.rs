@@ -48,6 +48,7 @@ fn values(offer: &Offer, s: &RegionSettings) -> FormState {
         .value("map_bbox", &bbox)
         .value("map_tile_url", &offer.map_tile_url)
         .value("map_attribution", &offer.map_attribution)
+        .value("geocoder_url", offer.geocoder_url.as_deref().unwrap_or_default())
 }
 
 fn show(
@@ -157,6 +158,19 @@ fn parse(pairs: &[(String, String)], tenant: &Tenant, page: &Page, form: &mut Fo
     if map_tile_url.is_none() {
         error(form, "map_tile_url", "admin.settings.errors.tiles");
     }
+    let geocoder_url = match field("geocoder_url").as_str() {
+        "" => None,
+        u if (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() <= 300
+            && !u.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')) =>
+        {
+            Some(u.to_owned())
+        }
+        _ => {
+            error(form, "geocoder_url", "admin.settings.errors.geocoder");
+            None
+        }
+    };
     let map_attribution = field("map_attribution");
     if map_attribution.is_empty() || map_attribution.chars().count() > 200 {
         error(form, "map_attribution", "admin.settings.errors.attribution");
@@ -172,6 +186,7 @@ fn parse(pairs: &[(String, String)], tenant: &Tenant, page: &Page, form: &mut Fo
         map_bbox,
         map_tile_url: map_tile_url.unwrap_or_else(|| field("map_tile_url")),
         map_attribution,
+        geocoder_url,
     };
     let s = RegionSettings {
         requires_confirmation: checked("requires_confirmation"),
@@ -209,6 +224,7 @@ pub(super) async fn save(
             "map_zoom",
             "map_bbox",
             "map_tile_url",
+            "geocoder_url",
         ] {
             let v = pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
             typed = typed.value(name, v);

@@ -409,6 +409,25 @@ pub(super) async fn complete_draft(
         }
         draft.coauthors = found.into_iter().map(|(_, id)| id).collect();
     }
+    if let Some(base) = tenant.map.geocoder_url.as_deref() {
+        let location = match (&mut draft.event, &mut draft.place) {
+            (Some(e), _) => Some(&mut e.location),
+            (_, Some(p)) => Some(&mut p.location),
+            _ => None,
+        };
+        if let Some(loc) = location
+            && loc.point.is_none()
+            && !loc.address.is_empty()
+        {
+            match crate::events::geocode(app, base, &loc.address).await {
+                Some(point) => loc.point = Some(point),
+                None => {
+                    form.field_error("address", t(l, "events.errors.not_found", &[]));
+                    return Ok(Err(StatusCode::UNPROCESSABLE_ENTITY));
+                }
+            }
+        }
+    }
     if draft.kind == Kind::Project {
         let wanted = f.team_handles();
         let found = app

@@ -104,14 +104,16 @@ struct Editable {
 }
 
 /// The contribution, if this member may change it: 404 when it is not there (or of another
-/// kind), 403 when it is someone else's (and the member neither a co-author nor an editor).
+/// kind), 403 when it is someone else's (and the member neither a co-author nor an editor). A
+/// contribution hidden by reports is still its author's: the form opens, and saving it says why
+/// it waits (nothing typed is lost); for anyone else it is not there.
 async fn editable(app: &AppState, me: &SignedIn, kind: Kind, id: i64) -> Result<Editable, WebError> {
     let me_id = me.member.id;
     let (item, coauthor, for_author) = app
         .db
         .with_tenant(&me.tenant, |tx| {
             Box::pin(async move {
-                let Some(item) = contributions::get(tx, id).await? else { return Ok((None, false, false)) };
+                let Some(item) = contributions::get_even_hidden(tx, id).await? else { return Ok((None, false, false)) };
                 let coauthor = contributions::is_coauthor(tx, id, me_id).await?;
                 let for_author = structures::acts_for(tx, me_id, item.author_id).await?;
                 Ok((Some(item), coauthor, for_author))
