@@ -127,6 +127,9 @@ pub struct Contribution {
     pub featured: bool,
     pub published_at: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
+    /// A project's votes, counted from their rows, and when its vote ends (its call's or its own).
+    pub votes: Option<i64>,
+    pub vote_closes_at: Option<OffsetDateTime>,
 }
 
 impl Contribution {
@@ -161,7 +164,10 @@ macro_rules! read {
                     p.image_url AS preview_image, p.site_name AS preview_site,
                     (SELECT count(*) FROM comments k WHERE k.contribution_id = c.id AND k.status = 'visible') AS \"comment_count!\",
                     c.like_count,
-                    c.featured_at IS NOT NULL AS \"featured!\", c.published_at, c.updated_at
+                    c.featured_at IS NOT NULL AS \"featured!\", c.published_at, c.updated_at,
+                    CASE WHEN c.kind = 'project' THEN (SELECT count(*) FROM votes v WHERE v.contribution_id = c.id) END AS votes,
+                    CASE WHEN c.kind = 'project'
+                         THEN coalesce((SELECT k.closes_at FROM calls k WHERE k.id = c.call_id), c.vote_closes_at) END AS vote_closes_at
                FROM contributions c
                JOIN members m ON m.id = c.author_id
                LEFT JOIN link_previews p ON p.contribution_id = c.id " + $rest
@@ -198,6 +204,8 @@ macro_rules! read {
             featured: r.featured,
             published_at: r.published_at,
             updated_at: r.updated_at,
+            votes: r.votes,
+            vote_closes_at: r.vote_closes_at,
         })
     };
 }

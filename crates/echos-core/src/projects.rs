@@ -415,23 +415,6 @@ pub async fn results(tx: &mut TenantTx<'_>, call: i64) -> Result<Vec<(i64, Strin
     Ok(rows.into_iter().map(|r| (r.id, r.slug, r.title, r.display_name, r.n)).collect())
 }
 
-/// A project card's figures: (id, votes, opens, closes).
-pub async fn counts(
-    tx: &mut TenantTx<'_>,
-    ids: &[i64],
-) -> Result<Vec<(i64, i64, Option<OffsetDateTime>, Option<OffsetDateTime>)>, CoreError> {
-    let rows = sqlx::query!(
-        r#"SELECT c.id AS "id!", (SELECT count(*) FROM votes v WHERE v.contribution_id = c.id) AS "n!",
-                  coalesce(k.opens_at, c.published_at) AS opens_at, coalesce(k.closes_at, c.vote_closes_at) AS closes_at
-             FROM contributions c LEFT JOIN calls k ON k.id = c.call_id WHERE c.id = ANY($1)"#,
-        ids
-    )
-    .fetch_all(&mut **tx)
-    .await
-    .context("counting votes")?;
-    Ok(rows.into_iter().map(|r| (r.id, r.n, r.opens_at, r.closes_at)).collect())
-}
-
 /// Which projects a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {

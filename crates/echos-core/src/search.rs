@@ -59,6 +59,8 @@ pub struct Hit {
     pub announcement_kind: Option<String>,
     pub closes_on: Option<Date>,
     pub published_at: Option<OffsetDateTime>,
+    /// A project's votes.
+    pub votes: Option<i64>,
     pub rank: f32,
 }
 
@@ -188,6 +190,7 @@ async fn run(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64, any_word
                   coalesce(ARRAY(SELECT t.name FROM contribution_tags ct JOIN tags t ON t.id = ct.tag_id
                                   WHERE ct.contribution_id = c.id ORDER BY t.name), '{}') AS "tags!",
                   c.announcement_kind, c.closes_on, c.published_at,
+                  CASE WHEN c.kind = 'project' THEN (SELECT count(*) FROM votes v WHERE v.contribution_id = c.id) END AS votes,
                   f.rank AS "rank!", f.total AS "total!"
              FROM found f
              JOIN contributions c ON c.id = f.id
@@ -223,6 +226,7 @@ async fn run(tx: &mut TenantTx<'_>, q: &Query, limit: i64, offset: i64, any_word
             author_avatar: r.author_avatar,
             tags: r.tags,
             announcement_kind: r.announcement_kind,
+            votes: r.votes,
             closes_on: r.closes_on,
             published_at: r.published_at,
             rank: r.rank,

@@ -121,3 +121,22 @@ async fn the_period_does_not_move_once_votes_are_cast_and_bad_periods_are_refuse
     let form = app.get_as(&a.host, &format!("/projets/{id}/modifier"), &mut owner.browser).await;
     assert!(form.body.contains(&later), "the period as it stands");
 }
+
+#[tokio::test]
+async fn the_count_shows_on_every_card_of_a_project_home_search_and_profile() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    let mut owner = voter(&app, &a, "Porteuse Visible").await;
+    let url = project(&app, &a, &mut owner, "Observatoire participatif des hirondelles", &[]).await;
+    let id = id_of(&url);
+    for i in 0..3 {
+        let mut fan = voter(&app, &a, &format!("Soutien {i}")).await;
+        vote(&app, &a, &mut fan, &id, "vote").await;
+    }
+    assert_eq!(stored_votes(&app, &a, &id).await, 3);
+    for path in ["/", "/projets", "/recherche?q=hirondelles", &format!("/membres/{}", owner.handle)] {
+        let page = app.get(&a.host, path).await;
+        assert!(page.body.contains("Observatoire participatif des"), "{path}");
+        assert!(page.body.contains("3 votes"), "{path} shows the count");
+    }
+}

@@ -87,27 +87,19 @@ pub(crate) async fn list(
                     projects::list(tx, period, call.as_ref().map(|c| c.0), by_votes, PER_PAGE, (number - 1) * PER_PAGE)
                         .await?;
                 let items = echos_core::contributions::by_ids(tx, &ids).await?;
-                let counts = projects::counts(tx, &ids).await?;
-                Ok(Some((calls, call, ids, items, counts)))
+                Ok(Some((calls, call, ids, items)))
             })
         })
         .await?;
-    let Some((calls, call, ids, items, counts)) = found else { return Err(WebError::NotFound) };
-    let now = time::OffsetDateTime::now_utc();
+    let Some((calls, call, ids, items)) = found else { return Err(WebError::NotFound) };
     let has_next = ids.len() as i64 > PER_PAGE;
-    // In the list's order, with each one's count.
-    let mut views: Vec<ContributionView> = ids
+    // In the list's order (each card carries its count).
+    let views: Vec<ContributionView> = ids
         .iter()
         .take(PER_PAGE as usize)
         .filter_map(|id| items.iter().find(|c| c.id == *id).cloned())
         .map(|c| ContributionView::of(c, page, me))
         .collect();
-    for v in &mut views {
-        if let Some((_, n, _, closes)) = counts.iter().find(|(id, ..)| *id == v.id) {
-            v.votes = Some(*n);
-            v.vote_finished = closes.is_some_and(|c| now >= c);
-        }
-    }
     let mut base = String::new();
     for (k, v) in [("periode", &q.periode), ("appel", &slug), ("tri", &q.tri)] {
         if !v.is_empty() {

@@ -119,6 +119,7 @@ struct HitView {
     tags: Vec<String>,
     announcement_kind: Option<String>,
     closed: bool,
+    votes: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -148,6 +149,7 @@ impl HitView {
             tags: h.tags,
             announcement_kind: h.announcement_kind,
             closed: h.closes_on.is_some_and(|d| d < today),
+            votes: h.votes,
         }
     }
 }
