@@ -387,10 +387,13 @@ async fn remove(tx: &mut TenantTx<'_>, target: Target) -> Result<(), CoreError> 
 }
 
 /// Who may review an item: a regional admin anything; a community's moderators what is
-/// published in their community.
+/// published in their community — never their own.
 async fn may_review(tx: &mut TenantTx<'_>, by: &Member, it: &Item) -> Result<bool, CoreError> {
     if by.role.is_admin() {
         return Ok(true);
+    }
+    if it.author_id == Some(by.id) {
+        return Ok(false);
     }
     match it.community_id {
         Some(c) => crate::communities::moderates(tx, c, by.id).await,
@@ -570,12 +573,28 @@ pub struct Case {
 
 /// The items with pending reports — the region's, or one community's — hidden ones first.
 pub async fn queue(tx: &mut TenantTx<'_>, community: Option<i64>, limit: i64) -> Result<Vec<Case>, CoreError> {
+    // The community and the hidden state are read here, so that the limit keeps what matters:
+    // this community's cases (or the region's), hidden ones first, then the oldest.
     let rows = sqlx::query!(
-        r#"SELECT target_kind, target_id, count(*) AS "n!", sum(weight)::float8 AS "w!",
-                  array_agg(DISTINCT reason) AS "reasons!", array_remove(array_agg(details), '') AS "details!",
-                  min(created_at) AS "first!"
-             FROM reports WHERE resolution IS NULL
-            GROUP BY target_kind, target_id ORDER BY min(created_at) LIMIT 500"#
+        r#"WITH pending AS (
+               SELECT target_kind, target_id, count(*) AS n, sum(weight)::float8 AS w,
+                      array_agg(DISTINCT reason) AS reasons, array_remove(array_agg(details), '') AS details,
+                      min(created_at) AS first
+                 FROM reports WHERE resolution IS NULL GROUP BY target_kind, target_id)
+           SELECT p.target_kind, p.target_id, p.n AS "n!", p.w AS "w!", p.reasons AS "reasons!",
+                  p.details AS "details!", p.first AS "first!"
+             FROM pending p
+             LEFT JOIN contributions c ON p.target_kind = 'contribution' AND c.id = p.target_id
+             LEFT JOIN comments k ON p.target_kind = 'comment' AND k.id = p.target_id
+             LEFT JOIN contributions kc ON kc.id = k.contribution_id
+             LEFT JOIN communities co ON p.target_kind = 'community' AND co.id = p.target_id
+             LEFT JOIN members mm ON p.target_kind = 'member' AND mm.id = p.target_id
+            WHERE $1::bigint IS NULL OR coalesce(c.community_id, kc.community_id, co.id) = $1
+            ORDER BY coalesce(c.status = 'hidden', k.status = 'hidden', co.status = 'hidden', mm.hidden_at IS NOT NULL, false) DESC,
+                     p.first
+            LIMIT $2"#,
+        community,
+        limit
     )
     .fetch_all(&mut **tx)
     .await

@@ -10,8 +10,11 @@
   'use strict';
   if (typeof L === 'undefined') return;
 
+  // Leaflet writes an attribution as HTML: the region's is text, so it is escaped first.
   function tiles(map, el) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+    var text = document.createElement('span');
+    text.textContent = el.dataset.attribution || '';
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: text.innerHTML }).addTo(map);
   }
 
   function dot(layer) {

@@ -281,3 +281,46 @@ async fn an_edit_racing_with_a_hide_either_lands_before_it_or_is_refused_with_th
     let title: String = app.in_region(&a, "SELECT title FROM contributions WHERE id = $1::bigint", &id).await;
     assert_ne!(title, "Version trois");
 }
+
+#[tokio::test]
+async fn a_moderator_never_rules_on_their_own_item_and_what_is_not_visible_cannot_be_reported() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    open_at_once(&app, &a).await;
+    whole_reports(&app, &a).await;
+    let mut owner = app.member(&a, "Propriétaire").await;
+    propose(&app, &a, &mut owner, "Mon club", "open").await;
+    let cid = community_id(&app, &a, "mon-club").await;
+    let url = app
+        .publish(&a, &mut owner, "articles", &[("title", "Mon propre article"), ("community", &cid.to_string())])
+        .await;
+    let id = id_of(&url);
+    for i in 0..3 {
+        let mut r = app.member(&a, &format!("Témoin {i}")).await;
+        report(&app, &a, &mut r, "contribution", &id).await;
+    }
+    assert_eq!(app.get(&a.host, &url).await.status, StatusCode::NOT_FOUND, "hidden");
+    let r = post(
+        &app,
+        &a,
+        &mut owner,
+        "/moderation/decision",
+        &[("type", "contribution"), ("id", &id), ("decision", "restore"), ("retour", "/")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the owner of the community wrote it: not theirs to decide");
+    assert_eq!(app.get(&a.host, &url).await.status, StatusCode::NOT_FOUND, "still hidden");
+
+    // A comment on a draft: not there to report, its words not shown.
+    let mut writer = app.member(&a, "Auteur Discret").await;
+    let draft = app.publish(&a, &mut writer, "articles", &[("title", "Brouillon"), ("status", "draft")]).await;
+    let draft_id = id_of(&draft);
+    let comment: i64 = app
+        .in_region(&a, "INSERT INTO comments (contribution_id, author_id, body_md, body_html) SELECT $1::bigint, author_id, 'Mot secret', '<p>Mot secret</p>' FROM contributions WHERE id = $1::bigint RETURNING id", &draft_id)
+        .await;
+    let mut curious = app.member(&a, "Curieux").await;
+    let form =
+        app.get_as(&a.host, &format!("/signaler?type=comment&id={comment}&retour=/"), &mut curious.browser).await;
+    assert!(!form.body.contains("Mot secret"));
+    assert_eq!(report(&app, &a, &mut curious, "comment", &comment.to_string()).await.status, StatusCode::NOT_FOUND);
+}

@@ -78,7 +78,7 @@ pub(super) async fn list(
     page: Page,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let n = q.page.unwrap_or(1).max(1);
+    let n = q.page.unwrap_or(1).clamp(1, 1000);
     let (rows, total) = app
         .db
         .with_tenant(&tenant, |tx| {
@@ -240,7 +240,7 @@ pub(super) async fn show(
 ) -> Result<Response, WebError> {
     let me = viewer.as_ref().and_then(|v| v.member.clone());
     let me_id = me.as_ref().map(|m| m.id);
-    let n = q.page.unwrap_or(1).max(1);
+    let n = q.page.unwrap_or(1).clamp(1, 1000);
     let found = app
         .db
         .with_tenant(&tenant, |tx| {

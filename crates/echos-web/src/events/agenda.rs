@@ -340,8 +340,8 @@ pub(super) async fn agenda(
             Box::pin(async move {
                 if let Some(slug) = slug {
                     match echos_core::communities::by_slug(tx, &slug).await? {
-                        Some(c) => filter.community_id = Some(c.id),
-                        None => return Ok(None),
+                        Some(c) if c.status == "active" || c.status == "archived" => filter.community_id = Some(c.id),
+                        _ => return Ok(None),
                     }
                 }
                 Ok(Some(events::agenda(tx, &tz, &filter, limit, (number - 1) * limit).await?))

@@ -73,7 +73,10 @@ pub(super) async fn private(
         .await?
         .ok_or(WebError::NotFound)?;
     let name = format!("{} — {}", tenant.name, t(tenant.default_locale, "agenda.going_feed", &[]));
-    feed(&app, &tenant, AgendaFilter::default(), None, Some(member), &name).await
+    let mut resp = feed(&app, &tenant, AgendaFilter::default(), None, Some(member), &name).await?;
+    // A secret address: never kept by a shared cache.
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
 }
 
 /// One event, every date of it.

@@ -63,7 +63,8 @@ async fn title_of(app: &AppState, me: &SignedIn, target: Target) -> Result<Optio
                     }
                     Target::Comment(id) => {
                         sqlx::query_scalar!(
-                            "SELECT left(body_md, 80) AS \"t!\" FROM comments WHERE id = $1 AND status = 'visible'",
+                            "SELECT left(k.body_md, 80) AS \"t!\" FROM comments k JOIN contributions c ON c.id = k.contribution_id
+                              WHERE k.id = $1 AND k.status = 'visible' AND c.status = 'published'",
                             id
                         )
                         .fetch_optional(&mut **tx)
@@ -122,11 +123,13 @@ pub(super) async fn report(
     State(app): State<AppState>,
     me: SignedIn,
     page: Page,
+    axum::Extension(address): axum::Extension<crate::session::ClientAddress>,
     CsrfForm(f): CsrfForm<ReportForm>,
 ) -> Result<Response, WebError> {
     let l = page.locale;
     let target = Target::parse(&f.kind, f.id).ok_or(WebError::NotFound)?;
-    let title = title_of(&app, &me, target).await?.unwrap_or_default();
+    // Only what anyone can see is reported (a hidden or draft item, or what it carries, is not there).
+    let title = title_of(&app, &me, target).await?.ok_or(WebError::NotFound)?;
     let mut form = FormState::default().value("reason", &f.reason).value("details", &f.details);
     let x = |done: bool| ReportExtra {
         kind: f.kind.clone(),
@@ -145,6 +148,10 @@ pub(super) async fn report(
     }
     if !form.is_ok() {
         return render_form(&app, "moderation/report.html", StatusCode::UNPROCESSABLE_ENTITY, &page, &form, x(false));
+    }
+    if let Some(hold) = crate::limits::may_write(&app, &me, crate::limits::Writing::Other, Some(&address)).await? {
+        form.error = Some(hold.message(l));
+        return hold.answer(render_form(&app, "moderation/report.html", hold.status(), &page, &form, x(false)));
     }
     let confirmed = echos_core::accounts::is_confirmed(app.db.platform(), me.account_id).await?;
     let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;
