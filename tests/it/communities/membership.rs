@@ -167,3 +167,21 @@ async fn moderators_edit_the_page_pin_and_set_a_threshold_within_the_regions_bou
         app.in_region(&a, "SELECT count(*) FROM community_pins WHERE community_id = $1::bigint", &id.to_string()).await;
     assert_eq!(pinned, 1);
 }
+
+#[tokio::test]
+async fn an_archived_community_is_read_only_for_its_moderators() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    open_at_once(&app, &a).await;
+    let mut owner = app.member(&a, "Ancienne Responsable").await;
+    propose(&app, &a, &mut owner, "Club fermé", "open").await;
+    let cid = community_id(&app, &a, "club-ferme").await;
+    let mut admin = app.admin(&a, "Admin").await;
+    let r = post(&app, &a, &mut admin, &format!("/admin/communautes/{cid}/archiver"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let edit = [("name", "Club rouvert en douce"), ("description", "x"), ("access", "open"), ("report_threshold", "")];
+    let r = post(&app, &a, &mut owner, "/communautes/club-ferme/gerer", &edit).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let name: String = app.in_region(&a, "SELECT name FROM communities WHERE id = $1::bigint", &cid.to_string()).await;
+    assert_eq!(name, "Club fermé");
+}

@@ -40,6 +40,16 @@ async fn managed(app: &AppState, me: &SignedIn, slug: &str) -> Result<Community,
     }
 }
 
+/// The community, if `me` may change it now: an archived or refused community is read-only but for
+/// the region's admins (403).
+async fn changeable(app: &AppState, me: &SignedIn, slug: &str) -> Result<Community, WebError> {
+    let c = managed(app, me, slug).await?;
+    if matches!(c.status.as_str(), "archived" | "refused") && !me.member.role.is_admin() {
+        return Err(WebError::Forbidden);
+    }
+    Ok(c)
+}
+
 #[derive(Deserialize, Default)]
 pub(super) struct Done {
     #[serde(default)]
@@ -148,7 +158,7 @@ pub(super) async fn edit(
     Path(slug): Path<String>,
     CsrfForm(f): CsrfForm<EditForm>,
 ) -> Result<Response, WebError> {
-    let c = managed(&app, &me, &slug).await?;
+    let c = changeable(&app, &me, &slug).await?;
     let mut form = FormState::default()
         .value("name", &f.name)
         .value("description", &f.description)
@@ -192,7 +202,7 @@ pub(super) async fn member(
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> Result<Response, WebError> {
-    let c = managed(&app, &me, &slug).await?;
+    let c = changeable(&app, &me, &slug).await?;
     let role = match f.role.as_str() {
         "remove" => None,
         r => Some(Role::parse(r).ok_or(WebError::BadRequest)?),
@@ -222,7 +232,7 @@ pub(super) async fn request(
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(f): CsrfForm<RequestForm>,
 ) -> Result<Response, WebError> {
-    let c = managed(&app, &me, &slug).await?;
+    let c = changeable(&app, &me, &slug).await?;
     let accept = match f.answer.as_str() {
         "accept" => true,
         "decline" => false,
@@ -252,7 +262,7 @@ pub(super) async fn pin(
     Path(slug): Path<String>,
     CsrfForm(f): CsrfForm<PinForm>,
 ) -> Result<Response, WebError> {
-    let c = managed(&app, &me, &slug).await?;
+    let c = changeable(&app, &me, &slug).await?;
     let mut tx = TenantTx::begin(&app.db, &me.tenant).await?;
     let done = communities::pin(&mut tx, &c, &me.member, f.contribution, f.action != "unpin").await?;
     tx.commit().await?;
