@@ -106,16 +106,18 @@ async fn fetch_and_extract(url: &str, policy: &Policy) -> Result<Preview, Refuse
 /// Fetches a short plain-text document (a domain's verification token) under `policy`: the same
 /// checks as a preview, `text/plain` only, at most `policy.max_bytes`.
 pub async fn text(url: &str, policy: &Policy) -> Result<String, Refused> {
-    let (_, page) = tokio::time::timeout(policy.total_timeout, fetch(url, policy, http::Expect::Text))
-        .await
-        .map_err(|_| Refused::Timeout)??;
-    String::from_utf8(page.body).map_err(|_| Refused::NotHtml)
+    utf8(url, policy, http::Expect::Text).await
 }
 
 /// Fetches a JSON document (a geocoder's answer) under `policy`: the same checks as a preview,
 /// `application/json` only, at most `policy.max_bytes`.
 pub async fn json(url: &str, policy: &Policy) -> Result<String, Refused> {
-    let (_, page) = tokio::time::timeout(policy.total_timeout, fetch(url, policy, http::Expect::Json))
+    utf8(url, policy, http::Expect::Json).await
+}
+
+/// A short UTF-8 document of the expected type, within `policy.total_timeout` in all.
+async fn utf8(url: &str, policy: &Policy, expect: http::Expect) -> Result<String, Refused> {
+    let (_, page) = tokio::time::timeout(policy.total_timeout, fetch(url, policy, expect))
         .await
         .map_err(|_| Refused::Timeout)??;
     String::from_utf8(page.body).map_err(|_| Refused::NotHtml)
