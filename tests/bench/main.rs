@@ -117,6 +117,25 @@ async fn main() {
             let n = echos_core::seed::apply(&db, &tenant, &seed).await.unwrap();
             println!("fill: {n} contributions written in {:.1} s", started.elapsed().as_secs_f64());
         }
+        Some("seed-each") => {
+            // A little of everything in every region b1…bN (tests/load/cache.sh): members, four of
+            // each kind of contribution, events with their dates and places on the map.
+            let all = tenants::list(db.platform(), None).await.unwrap();
+            let started = Instant::now();
+            let seeded = futures::stream::iter(all.into_iter().filter(|t| t.slug.as_str().starts_with('b')))
+                .map(|t| {
+                    let db = db.clone();
+                    async move {
+                        let seed = small_seed();
+                        echos_core::seed::apply(&db, &t, &seed).await.unwrap();
+                    }
+                })
+                .buffer_unordered(4)
+                .collect::<Vec<_>>()
+                .await
+                .len();
+            println!("seed-each: {seeded} regions seeded in {:.1} s", started.elapsed().as_secs_f64());
+        }
         Some("signup-latency") => {
             let server = args.get(1).expect("signup-latency <server address> <stripe port> <N>").clone();
             let port: u16 = args.get(2).and_then(|s| s.parse().ok()).expect("the Stripe stand-in's port");
@@ -148,7 +167,39 @@ async fn main() {
 
 /// A region's worth of generated content: 40 members, `per_kind` contributions of each kind with
 /// tags, comments and likes, plausible French text of a few hundred words.
+/// Six members, four of each kind of contribution (as `filled_seed`), three events around
+/// Grenoble (one a series of four) and two places.
+fn small_seed() -> echos_core::seed::SeedFile {
+    let mut file = seed_json(4, 6);
+    let event = |i: i64| {
+        serde_json::json!({
+            "by": format!("m{i}"), "days_ago": 3, "title": format!("Rencontre {i} : les glaciers et le climat"),
+            "summary": "Une soirée avec des glaciologues pour comprendre ce que la glace raconte du climat.",
+            "body": "Présentation, questions et observation d’échantillons.", "tags": ["climat"],
+            "event_kind": "conference", "audience": "everyone", "in_days": 2 + i * 3,
+            "starts": "18:30", "ends": "20:00", "weekly": if i == 0 { 3 } else { 0 },
+            "place_name": "Muséum", "address": "1 rue Dolomieu, 38000 Grenoble",
+            "lat": 45.1881 + i as f64 / 100.0, "lon": 5.7353,
+        })
+    };
+    file["events"] = (0..3).map(event).collect();
+    file["places"] = (0..2)
+        .map(|i| {
+            serde_json::json!({
+                "days_ago": 10, "title": format!("Lieu de science {i}"), "summary": "Expositions et ateliers.",
+                "body": "Ouvert à tous.", "place_kind": "museum", "place_name": format!("Lieu {i}"),
+                "address": "2 place Saint-Laurent, 38000 Grenoble", "lat": 45.1957 - f64::from(i) / 100.0, "lon": 5.7318,
+            })
+        })
+        .collect();
+    serde_json::from_value(file).unwrap()
+}
+
 fn filled_seed(per_kind: usize) -> echos_core::seed::SeedFile {
+    serde_json::from_value(seed_json(per_kind, 40)).unwrap()
+}
+
+fn seed_json(per_kind: usize, member_count: usize) -> serde_json::Value {
     const WORDS: &[&str] = &[
         "glacier",
         "écologie",
@@ -211,27 +262,27 @@ fn filled_seed(per_kind: usize) -> echos_core::seed::SeedFile {
         }
         out
     };
-    let members: Vec<serde_json::Value> = (0..40)
+    let members: Vec<serde_json::Value> = (0..member_count)
         .map(|i| {
             serde_json::json!({
                 "key": format!("m{i}"),
                 "name": format!("Membre {i}"),
                 "kind": if i % 5 == 0 { "structure" } else { "person" },
-                "follows": [format!("m{}", (i + 1) % 40)],
+                "follows": [format!("m{}", (i + 1) % member_count)],
                 "follows_tags": [TAGS[i % TAGS.len()]],
             })
         })
         .collect();
     let item = |kind: &str, i: usize| -> serde_json::Value {
         let mut v = serde_json::json!({
-            "by": format!("m{}", i % 40),
+            "by": format!("m{}", i % member_count),
             "days_ago": (i % 300) as i64,
             "title": format!("{} {i} : {}", kind, text(i, 6).trim()),
             "summary": text(i + 1, 25),
             "body": text(i, 350),
             "tags": [TAGS[i % TAGS.len()], TAGS[(i * 7 + 3) % TAGS.len()]],
-            "likes": (0..(i % 6)).map(|j| format!("m{}", (i + j + 1) % 40)).collect::<Vec<_>>(),
-            "comments": (0..(i % 4)).map(|j| serde_json::json!({"by": format!("m{}", (i + j + 2) % 40), "body": text(i + j, 30)})).collect::<Vec<_>>(),
+            "likes": (0..(i % 6).min(member_count - 1)).map(|j| format!("m{}", (i + j + 1) % member_count)).collect::<Vec<_>>(),
+            "comments": (0..(i % 4)).map(|j| serde_json::json!({"by": format!("m{}", (i + j + 2) % member_count), "body": text(i + j, 30)})).collect::<Vec<_>>(),
         });
         if kind == "Lien" || kind == "Débat" {
             v.as_object_mut().unwrap().remove("summary");
@@ -267,7 +318,7 @@ fn filled_seed(per_kind: usize) -> echos_core::seed::SeedFile {
         })
         .collect();
     file["dossiers"] = dossiers.into();
-    serde_json::from_value(file).unwrap()
+    file
 }
 
 /// Members (with accounts), contributions of every kind over two years, comments, likes, page

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod caching;
 mod communities;
 mod contributions;
 mod crawlers;

@@ -246,6 +246,16 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout_secs: u64,
+    /// How long a shared cache (a CDN) may keep an anonymous page (`s-maxage`), and serve it
+    /// stale while it asks again (`stale-while-revalidate`). Signed-in pages are never shared.
+    pub shared_max_age_secs: u32,
+    pub stale_while_revalidate_secs: u32,
+    /// The in-process cache of anonymous pages: its size in bytes (0: off), how long an entry
+    /// lives at most (a write to the region retires it at once; this bounds what depends on the
+    /// clock alone, such as "upcoming"), and the largest response it keeps.
+    pub page_cache_bytes: u64,
+    pub page_cache_ttl_secs: u64,
+    pub page_cache_max_entry_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -305,6 +315,11 @@ impl Default for Config {
                 trusted_proxies: Vec::new(),
                 request_timeout_secs: 30,
                 header_read_timeout_secs: 10,
+                shared_max_age_secs: 300,
+                stale_while_revalidate_secs: 60,
+                page_cache_bytes: 64 * 1024 * 1024,
+                page_cache_ttl_secs: 60,
+                page_cache_max_entry_bytes: 4 * 1024 * 1024,
             },
             tenancy: TenancyConfig {
                 spares: 3,

@@ -536,6 +536,63 @@ pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result
     query.fetch_all(&mut **tx).await.context("listing the latest contributions")
 }
 
+/// What a region's home page lists, in one query: the latest `per_kind` of each kind (as
+/// `latest_of_each_kind`) and the `featured` most recently featured (as `featured`). The featured
+/// come first, most recently featured first, then the others newest first; `HomeLists::split`
+/// parts them.
+pub async fn home_lists(tx: &mut TenantTx<'_>, per_kind: i64, featured: i64) -> Result<HomeLists, CoreError> {
+    let query = read!(
+        "'' AS \"body_md!\", '' AS \"body_html!\"",
+        "WHERE c.id IN (SELECT x.id FROM unnest($2::text[]) AS k(kind),
+                               LATERAL (SELECT id FROM contributions
+                                         WHERE kind = k.kind AND status = 'published'
+                                           AND (closes_on IS NULL OR closes_on >= current_date)
+                                         ORDER BY published_at DESC, id DESC LIMIT $1) x
+                        UNION ALL
+                        SELECT f.id FROM (SELECT id FROM contributions
+                                           WHERE status = 'published' AND featured_at IS NOT NULL
+                                           ORDER BY featured_at DESC LIMIT $3) f)
+         ORDER BY c.featured_at DESC NULLS LAST, c.published_at DESC, c.id DESC",
+        per_kind,
+        &Kind::ALL.map(|k| k.code().to_owned())[..],
+        featured
+    );
+    let rows = query.fetch_all(&mut **tx).await.context("listing the home page's contributions")?;
+    Ok(HomeLists {
+        rows,
+        per_kind: usize::try_from(per_kind).unwrap_or(0),
+        featured: usize::try_from(featured).unwrap_or(0),
+    })
+}
+
+/// The rows of `home_lists`, before they are parted.
+#[derive(Debug)]
+pub struct HomeLists {
+    rows: Vec<Contribution>,
+    per_kind: usize,
+    featured: usize,
+}
+
+impl HomeLists {
+    /// `(latest of each kind, newest first; featured, most recently featured first)`.
+    pub fn split(self) -> (Vec<Contribution>, Vec<Contribution>) {
+        let featured: Vec<Contribution> =
+            self.rows.iter().filter(|c| c.featured).take(self.featured).cloned().collect();
+        let today = OffsetDateTime::now_utc().date();
+        let mut latest = self.rows;
+        // A featured announcement may be closed: it is featured still, but not among the latest.
+        latest.retain(|c| c.closes_on.is_none_or(|d| d >= today));
+        latest.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
+        let mut seen: std::collections::HashMap<Kind, usize> = std::collections::HashMap::new();
+        latest.retain(|c| {
+            let n = seen.entry(c.kind).or_insert(0);
+            *n += 1;
+            *n <= self.per_kind
+        });
+        (latest, featured)
+    }
+}
+
 /// The latest published contributions of every kind (announcements still open), newest first:
 /// what the platform's home page shows of a region that chose to show it.
 pub async fn latest_published(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<Contribution>, CoreError> {

@@ -1,6 +1,11 @@
 //! Host → region resolution with an in-process cache (moka, with a TTL and a shorter negative
 //! TTL), invalidated in every running process through PostgreSQL `LISTEN/NOTIFY`: the triggers on
 //! `platform.tenants` and `platform.tenant_domains` notify `echos_tenants` on any change.
+//!
+//! The same listener keeps each region's *content generation*: the triggers on a region's tables
+//! that visitors see notify `echos_content` with the region's schema in the writing transaction
+//! (delivered at its commit, once however many rows it wrote), and every process bumps that
+//! region's generation. Caches of what visitors see key their entries by it (`Freshness`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +21,8 @@ use crate::error::{Context, CoreError};
 use crate::tenants::{self, Tenant};
 
 pub const CHANNEL: &str = "echos_tenants";
+/// Notified with a region's schema name when what its visitors see changed.
+pub const CONTENT_CHANNEL: &str = "echos_content";
 
 type Entry = Option<Arc<Tenant>>;
 
@@ -25,6 +32,54 @@ pub struct Directory {
     pool: PgPool,
     cache: Cache<HostName, Entry>,
     invalidations: Arc<watch::Sender<u64>>,
+    freshness: Freshness,
+}
+
+/// How fresh each region's content is, as seen by this process: a generation per region (bumped
+/// by its writes) and an epoch for all (bumped when any region's settings or hosts change, and
+/// when notices may have been missed). A cache entry keyed by the pair read *before* rendering is
+/// never served once a write has committed after that read.
+#[derive(Clone, Default)]
+pub struct Freshness(Arc<FreshnessInner>);
+
+#[derive(Default)]
+struct FreshnessInner {
+    epoch: std::sync::atomic::AtomicU64,
+    by_schema: std::sync::RwLock<std::collections::HashMap<Box<str>, u64>>,
+    /// Ticks on every bump (tests wait on it instead of sleeping).
+    ticks: std::sync::OnceLock<watch::Sender<u64>>,
+}
+
+impl Freshness {
+    /// `(epoch, generation)` of the region with this schema.
+    pub fn of(&self, schema: &str) -> (u64, u64) {
+        let epoch = self.0.epoch.load(std::sync::atomic::Ordering::Acquire);
+        let generation = self.0.by_schema.read().map_or(0, |m| m.get(schema).copied().unwrap_or(0));
+        (epoch, generation)
+    }
+
+    /// What visitors see in this region changed.
+    pub fn bump(&self, schema: &str) {
+        if let Ok(mut m) = self.0.by_schema.write() {
+            *m.entry(schema.into()).or_insert(0) += 1;
+        }
+        self.tick();
+    }
+
+    /// Anything may have changed, in any region.
+    pub fn bump_all(&self) {
+        self.0.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.tick();
+    }
+
+    fn tick(&self) {
+        self.0.ticks.get_or_init(|| watch::channel(0).0).send_modify(|n| *n += 1);
+    }
+
+    /// Ticks on every bump.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.0.ticks.get_or_init(|| watch::channel(0).0).subscribe()
+    }
 }
 
 struct TtlByKind {
@@ -44,7 +99,7 @@ impl Directory {
             .max_capacity(100_000)
             .expire_after(TtlByKind { found: ttl, missing: negative_ttl })
             .build();
-        Self { pool, cache, invalidations: Arc::new(watch::channel(0).0) }
+        Self { pool, cache, invalidations: Arc::new(watch::channel(0).0), freshness: Freshness::default() }
     }
 
     /// The region registered for this host (cached), or `None`.
@@ -56,9 +111,15 @@ impl Directory {
             .map_err(|e: Arc<CoreError>| CoreError::Unexpected(anyhow::anyhow!("{e:#}")))
     }
 
-    /// Forgets every cached look-up.
+    /// Each region's content generation, as this process's listener hears of changes.
+    pub fn freshness(&self) -> &Freshness {
+        &self.freshness
+    }
+
+    /// Forgets every cached look-up (and every cached page: a region's look or hosts changed).
     pub fn invalidate_all(&self) {
         self.cache.invalidate_all();
+        self.freshness.bump_all();
         self.invalidations.send_modify(|n| *n += 1);
     }
 
@@ -72,11 +133,12 @@ impl Directory {
     /// the connection drops.
     pub async fn listen(&self) -> Result<tokio::task::JoinHandle<()>, CoreError> {
         let mut listener = PgListener::connect_with(&self.pool).await.context("connecting the listener")?;
-        listener.listen(CHANNEL).await.context("listening for region changes")?;
+        listener.listen_all([CHANNEL, CONTENT_CHANNEL]).await.context("listening for region changes")?;
         let this = self.clone();
         Ok(tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
+                    Ok(Some(n)) if n.channel() == CONTENT_CHANNEL => this.freshness.bump(n.payload()),
                     Ok(Some(_)) => this.invalidate_all(),
                     Ok(None) => {
                         tracing::warn!("region change listener lost its connection; reconnecting");

@@ -42,6 +42,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(8, "platform", "0008_billing.sql"),
         migration!(9, "platform", "0009_events.sql"),
         migration!(10, "platform", "0010_projects.sql"),
+        migration!(11, "platform", "0011_content_changes.sql"),
     ]
 }
 
@@ -64,6 +65,7 @@ pub fn tenant_set() -> Vec<Migration> {
         migration!(14, "tenant", "0014_communities.sql"),
         migration!(15, "tenant", "0015_events.sql"),
         migration!(16, "tenant", "0016_projects.sql"),
+        migration!(17, "tenant", "0017_content_changes.sql"),
     ]
 }
 

@@ -3,7 +3,8 @@
 //!
 //! One folder per URL space (`auth`, `account`, `members`, `contributions`, `search`, `pages`),
 //! each split by action; shared pieces are named for what they do: `gate` (the extractors every
-//! write goes through), `forms`, `limits`, `format`, `uploads`, `links`.
+//! write goes through), `forms`, `limits`, `format`, `uploads`, `links`, and
+//! `page_cache` (anonymous pages kept in memory).
 
 rust_i18n::i18n!("locales", fallback = "fr");
 
@@ -25,6 +26,7 @@ pub mod limits;
 pub mod links;
 pub mod members;
 pub mod moderation;
+pub mod page_cache;
 pub mod pages;
 pub mod platform;
 pub mod projects;

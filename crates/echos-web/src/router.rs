@@ -1,5 +1,6 @@
 //! Every route, then the layers: request id and tracing (outermost), the time-out, a task of its
-//! own for each request, region resolution, session, error pages. Each URL space adds its
+//! own for each request, compression, region resolution, the anonymous page cache, session,
+//! error pages. Each URL space adds its
 //! `routes()` to `site_routes`, and each of its state-changing routes to `WRITES`.
 
 use std::time::Duration;
@@ -9,6 +10,8 @@ use axum::extract::Request as AxumRequest;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -18,8 +21,8 @@ use crate::error::{WebError, render_errors};
 use crate::routes::Routes;
 use crate::state::AppState;
 use crate::{
-    account, admin, assets, auth, communities, contributions, events, members, moderation, pages, platform, projects,
-    search, session, site,
+    account, admin, assets, auth, communities, contributions, events, members, moderation, page_cache, pages, platform,
+    projects, search, session, site,
 };
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -146,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), count_views))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
+        .layer(middleware::from_fn_with_state(state.clone(), page_cache::serve))
         .layer(middleware::from_fn_with_state(state.clone(), site::resolve));
 
     Router::new()
@@ -178,6 +182,13 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(()),
         )
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        // What the page cache did not encode already (a signed-in member's pages…): text, JSON,
+        // feeds and calendars of 1 kB or more, never images or archives.
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(1024).and(
+            |_: StatusCode, _: axum::http::Version, h: &axum::http::HeaderMap, _: &axum::http::Extensions| {
+                h.get(axum::http::header::CONTENT_TYPE).is_some_and(page_cache::compressible)
+            },
+        )))
         .layer(middleware::from_fn(run_to_completion))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -1,7 +1,8 @@
 //! Who is asking: the session cookie (host-only, bound to the region) and the CSRF token.
 //!
 //! CSRF policy: a random `csrf` cookie (host-only, `SameSite=Lax`, `HttpOnly`) that every form
-//! repeats in a hidden field; `gate::CsrfForm` compares them in constant time and refuses a
+//! repeats in a hidden field, set by the pages that carry such a form (and by no other, so that
+//! anonymous pages can be cached); `gate::CsrfForm` compares them in constant time and refuses a
 //! request whose `Origin` is another site, or that the browser marks `Sec-Fetch-Site: cross-site`.
 
 use axum::extract::{Request, State};
@@ -52,7 +53,8 @@ pub struct ClientAddress(pub String);
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-/// Middleware: loads the session of this region, and makes sure a CSRF cookie exists.
+/// Middleware: loads the session of this region; sets the CSRF cookie on a page that carries a
+/// form token, and tells caches who may keep each response.
 pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
     let names = cookie_names(&app.config.platform.public_scheme);
@@ -90,18 +92,76 @@ pub async fn load(State(app): State<AppState>, mut req: Request, next: Next) -> 
     let secure = app.config.platform.public_scheme == "https";
     let signed_in = req.extensions().get::<Viewer>().is_some()
         || req.extensions().get::<echos_core::operators::Operator>().is_some();
-    let mut resp = next.run(req).await;
-    // A signed-in visitor's pages are theirs alone: no shared cache keeps them, nor the browser.
-    if signed_in && !resp.headers().contains_key(header::CACHE_CONTROL) {
-        resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+    let get = req.method() == axum::http::Method::GET;
+    // An address with a secret in it (a sign-in link, an unsubscribe link…) is its holder's alone.
+    let secret = req.extensions().get::<axum::extract::MatchedPath>().is_some_and(|p| p.as_str().contains("{token}"));
+    let resp = next.run(req).await;
+    let (resp, carries_token) = if signed_in { (resp, true) } else { carries(resp, &csrf).await };
+    let mut resp = resp;
+    let h = resp.headers_mut();
+    if signed_in {
+        // A signed-in visitor's pages are theirs alone: no shared cache keeps them, nor the browser.
+        h.entry(header::CACHE_CONTROL).or_insert(header::HeaderValue::from_static("private, no-store"));
+    } else if carries_token || secret {
+        // A form of ours (the token is this visitor's) or a secret address: theirs alone.
+        h.entry(header::CACHE_CONTROL).or_insert(header::HeaderValue::from_static("private, no-store"));
+    } else if get && resp.status() == axum::http::StatusCode::OK && shareable(resp.headers()) {
+        // The same for every anonymous visitor of this address and language: a CDN may keep it,
+        // and so may this process (`page_cache`).
+        let http = &app.config.http;
+        let value = format!(
+            "public, s-maxage={}, stale-while-revalidate={}",
+            http.shared_max_age_secs, http.stale_while_revalidate_secs
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(header::CACHE_CONTROL, v);
+        }
+        // The language comes from a cookie; a session cookie would make the page another's.
+        resp.headers_mut().append(header::VARY, header::HeaderValue::from_static("Cookie"));
+        resp.extensions_mut().insert(Shareable);
     }
-    if fresh {
+    // The token's cookie only where a page carries the token: every other anonymous page sets no
+    // cookie, and can be cached.
+    if fresh && carries_token {
         let cookie = cookie(names.csrf, csrf, secure, time::Duration::days(365));
         if let Ok(v) = cookie.to_string().parse() {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     resp
+}
+
+/// Marks a response that any anonymous visitor may be given (set by `load`, read by
+/// `page_cache`): a GET answered 200, no cookie set, no form token in it, and no cache policy of
+/// its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Shareable;
+
+fn shareable(h: &header::HeaderMap) -> bool {
+    !h.contains_key(header::SET_COOKIE) && !h.contains_key(header::CACHE_CONTROL)
+}
+
+/// Whether an HTML response carries this visitor's form token (a form that changes state). Only
+/// HTML can: every other response is passed on untouched. Our pages are rendered in memory, so
+/// reading the body back costs a copy of a few kB.
+async fn carries(resp: Response, token: &str) -> (Response, bool) {
+    let html = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !html {
+        return (resp, false);
+    }
+    let (parts, body) = resp.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            let found = memchr::memmem::find(&bytes, token.as_bytes()).is_some();
+            (Response::from_parts(parts, axum::body::Body::from(bytes)), found)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading a page back failed");
+            let mut parts = parts;
+            parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+            (Response::from_parts(parts, axum::body::Body::empty()), true)
+        }
+    }
 }
 
 async fn viewer(

@@ -41,6 +41,10 @@ pub struct Inner {
     /// The platform's home page's latest contributions of the regions that show theirs, by the
     /// list of those regions; a minute old at most.
     pub showcase: moka::future::Cache<Vec<uuid::Uuid>, Arc<Vec<crate::platform::Showcased>>>,
+    /// Anonymous pages kept in memory (`None` when `http.page_cache_bytes` is 0).
+    pub pages: Option<crate::page_cache::PageCache>,
+    /// Each region's settings, by its content generation (a write to them bumps it).
+    pub settings: moka::sync::Cache<SettingsKey, Arc<Settings>>,
     /// Wakes a lane of this process's worker at once (a paid sign-up waits for its region; the
     /// queue is otherwise polled every two seconds).
     pub wake: Arc<Wake>,
@@ -63,6 +67,11 @@ impl AppState {
         let templates = Templates::new(config.dev.reload_templates)?;
         let mailer = Mailer::from_config(&config.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
         let limiter = Limiter::new(config.accounts.rate_limit_scale);
+        let pages = crate::page_cache::PageCache::new(
+            config.http.page_cache_bytes,
+            Duration::from_secs(config.http.page_cache_ttl_secs),
+            config.http.page_cache_max_entry_bytes,
+        );
         Ok(Self(Arc::new(Inner {
             platform_domain: config.platform_domain(),
             db,
@@ -82,8 +91,29 @@ impl AppState {
             )),
             payments,
             showcase: moka::future::Cache::builder().max_capacity(16).time_to_live(Duration::from_secs(60)).build(),
+            pages,
+            settings: moka::sync::Cache::builder().max_capacity(20_000).time_to_live(Duration::from_secs(300)).build(),
             wake: Arc::new(Wake::default()),
         })))
+    }
+}
+
+/// A region's settings, by key.
+pub type Settings = std::collections::BTreeMap<String, serde_json::Value>;
+/// A region and the freshness its settings were read at.
+pub type SettingsKey = (uuid::Uuid, (u64, u64));
+
+impl AppState {
+    /// The key a region's settings are cached under now (to read *before* reading them from the
+    /// database, so that a write committed meanwhile retires what is kept), and what is kept.
+    pub fn settings_of(&self, tenant: &echos_core::Tenant) -> (SettingsKey, Option<Arc<Settings>>) {
+        let key = (tenant.id, self.directory.freshness().of(&tenant.schema));
+        let kept = self.settings.get(&key);
+        (key, kept)
+    }
+
+    pub fn keep_settings(&self, key: SettingsKey, settings: &Arc<Settings>) {
+        self.settings.insert(key, settings.clone());
     }
 }
 

@@ -174,6 +174,8 @@ fn base_env() -> Environment<'static> {
     });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_function("t", translate);
+    // `{{ asset("site.css") }}`: an embedded file's address by its content (`assets::url`).
+    env.add_function("asset", |name: &str| Value::from_safe_string(crate::assets::url(name)));
     env
 }
 

@@ -53,6 +53,10 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(counter.config.http.header_read_timeout_secs);
     echos_web::server::serve_http(listener, app, timeout, shutdown_signal()).await;
     tracing::info!("stopped; requests in flight have finished");
+    if let Some(pages) = &counter.pages {
+        let (entries, bytes) = pages.usage();
+        tracing::info!(target: "page_cache", entries, bytes, "page cache at shutdown");
+    }
     views.abort();
     if let Err(e) = counter.views.flush(&counter.db).await {
         tracing::warn!(error = ?e, "writing the last page views failed");

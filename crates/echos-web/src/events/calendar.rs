@@ -198,7 +198,7 @@ fn description(summary: &str, online: Option<&str>) -> String {
 
 fn ics(body: String, download: Option<&str>) -> Response {
     let mut resp = ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    // Shared like any anonymous page (`session::load`), kept by the page cache, with an ETag.
     if let Some(name) = download
         && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
     {

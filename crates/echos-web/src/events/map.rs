@@ -165,9 +165,8 @@ pub(super) async fn geojson(
         .collect();
     let body = serde_json::to_string(&Collection { kind: "FeatureCollection", features })
         .map_err(|e| WebError::Internal(e.into()))?;
-    let mut resp = ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    Ok(resp)
+    // Shared like any anonymous page (`session::load`), kept by the page cache, with an ETag.
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
 /// Six decimals: ten centimetres, and a lighter answer.

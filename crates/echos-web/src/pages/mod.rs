@@ -72,18 +72,25 @@ async fn home(
     match site {
         Site::Platform => crate::platform::home(&app, &headers, page).await,
         Site::Region(tenant) => {
-            // One transaction for everything the page reads.
-            let (settings, latest, featured) = app
+            // One transaction, one query for everything the page lists; the settings come from
+            // the cache while the region's content has not changed.
+            let (key, cached) = app.settings_of(&tenant);
+            let (settings, lists) = app
                 .db
                 .with_tenant(&tenant, |tx| {
+                    let cached = cached.clone();
                     Box::pin(async move {
-                        let settings = settings::all(tx).await?;
-                        let latest = echos_core::contributions::latest_of_each_kind(tx, 4).await?;
-                        let featured = echos_core::contributions::featured(tx, 4).await?;
-                        Ok((settings, latest, featured))
+                        let settings = match cached {
+                            Some(s) => s,
+                            None => std::sync::Arc::new(settings::all(tx).await?),
+                        };
+                        let lists = echos_core::contributions::home_lists(tx, 4, 4).await?;
+                        Ok((settings, lists))
                     })
                 })
                 .await?;
+            app.keep_settings(key, &settings);
+            let (latest, featured) = lists.split();
             let composition = Composition::from_settings(&settings, &tenant);
             let mut latest_by_kind: BTreeMap<&'static str, Vec<ContributionView>> = BTreeMap::new();
             for c in latest.into_iter().filter(|c| tenant.offers(c.kind)) {
