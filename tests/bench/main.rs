@@ -171,6 +171,9 @@ async fn main() {
 /// Grenoble (one a series of four) and two places.
 fn small_seed() -> echos_core::seed::SeedFile {
     let mut file = seed_json(4, 6);
+    for m in file["members"].as_array_mut().unwrap() {
+        m["follows_tags"] = serde_json::json!([]);
+    }
     let event = |i: i64| {
         serde_json::json!({
             "by": format!("m{i}"), "days_ago": 3, "title": format!("Rencontre {i} : les glaciers et le climat"),

@@ -134,10 +134,19 @@ async fn every_kind_of_write_retires_the_cached_page_in_every_process() {
     let a = app.tenant().await;
     let mut author = app.admin(&a, "Autrice").await;
     assert!(!other.get(&a.host, "/articles").await.body.contains("Les marées"));
+    assert!(!other.get(&a.host, "/").await.body.contains("Les marées"));
+    assert!(!other.get_as(&a.host, "/", &mut author.browser).await.body.contains("Les marées"));
     // Publish.
     let url = app.publish(&a, &mut author, "articles", &[("title", "Les marées")]).await;
     let took = within_a_second(&other, &a, "/articles", |b| b.contains("Les marées")).await;
     eprintln!("a publish reached the other process's cache in {took:?}");
+    within_a_second(&other, &a, "/", |b| b.contains("Les marées")).await;
+    // A member's home page (never a cached page, but its lists are kept) shows it too.
+    let start = Instant::now();
+    while !other.get_as(&a.host, "/", &mut author.browser).await.body.contains("Les marées") {
+        assert!(start.elapsed() < Duration::from_secs(1), "the member's home page did not change");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     // Edit.
     assert!(other.get(&a.host, &url).await.body.contains("Les marées"));
     let id = url.split('/').nth(2).unwrap().split('-').next().unwrap().to_owned();

@@ -28,7 +28,7 @@ echo "# $N regions — $(date -u +%F) — $(nproc) cores, $(free -g | awk '/Mem/
 SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
 psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_bench WITH (FORCE)" -c "CREATE DATABASE echosciences_bench"
 "$T/echos" migrate >/dev/null
-"$T/echos-bench" provision "$N" | head -1
+"$T/echos-bench" provision "$N" | sed -n 1p
 "$T/echos-bench" seed-each
 psql -q "$DATABASE_URL" -c "VACUUM ANALYZE"
 
@@ -120,8 +120,13 @@ SELECT c.id, c.kind, c.slug, c.title, c.summary, '', '', c.status, c.author_id, 
  ORDER BY c.featured_at DESC NULLS LAST, c.published_at DESC, c.id DESC;
 COMMIT;
 SQL
+# The same with every statement prepared (BEGIN and the schema then take two round trips).
+sed -e 's/^BEGIN \\; /BEGIN;\n/' "$WORK/page.sql" > "$WORK/page-prepared.sql"
 for c in 16 64; do
-  echo "pgbench, the home page's queries, $c clients: $(pgbench -n -M simple -c "$c" -j 2 -T "${DURATION%s}" -f "$WORK/page.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/{tps=$3} /latency average/{avg=$4} END{printf "%.0f tps, avg %s ms", tps, avg}')"
+  for mode in simple prepared; do
+    f=$WORK/page.sql; [ $mode = prepared ] && f=$WORK/page-prepared.sql
+    echo "pgbench ($mode), the home page's queries, $c clients: $(pgbench -n -M $mode -c "$c" -j 2 -T "${DURATION%s}" -f "$f" "$DATABASE_URL" 2>/dev/null | awk '/^tps/{tps=$3} /latency average/{avg=$4} END{printf "%.0f tps, avg %s ms", tps, avg}')"
+  done
 done
 
 # Round trips: every statement the server sends for one request of each page (a warm region),

@@ -256,6 +256,9 @@ pub struct HttpConfig {
     pub page_cache_bytes: u64,
     pub page_cache_ttl_secs: u64,
     pub page_cache_max_entry_bytes: usize,
+    /// What the region's home page reads from the database (settings, lists), kept by the same
+    /// content generation, for members and visitors alike; its size in bytes (0: off).
+    pub data_cache_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -320,6 +323,7 @@ impl Default for Config {
                 page_cache_bytes: 64 * 1024 * 1024,
                 page_cache_ttl_secs: 60,
                 page_cache_max_entry_bytes: 4 * 1024 * 1024,
+                data_cache_bytes: 32 * 1024 * 1024,
             },
             tenancy: TenancyConfig {
                 spares: 3,

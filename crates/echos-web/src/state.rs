@@ -43,8 +43,10 @@ pub struct Inner {
     pub showcase: moka::future::Cache<Vec<uuid::Uuid>, Arc<Vec<crate::platform::Showcased>>>,
     /// Anonymous pages kept in memory (`None` when `http.page_cache_bytes` is 0).
     pub pages: Option<crate::page_cache::PageCache>,
-    /// Each region's settings, by its content generation (a write to them bumps it).
-    pub settings: moka::sync::Cache<SettingsKey, Arc<Settings>>,
+    /// What each region's home page reads (its settings and lists), by the region's content
+    /// generation (a write visitors would see bumps it): the same for every visitor, member or
+    /// not, so a member's home page asks nothing of the database either.
+    pub homes: moka::sync::Cache<RegionKey, Arc<HomeData>>,
     /// Wakes a lane of this process's worker at once (a paid sign-up waits for its region; the
     /// queue is otherwise polled every two seconds).
     pub wake: Arc<Wake>,
@@ -67,6 +69,11 @@ impl AppState {
         let templates = Templates::new(config.dev.reload_templates)?;
         let mailer = Mailer::from_config(&config.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
         let limiter = Limiter::new(config.accounts.rate_limit_scale);
+        let homes = moka::sync::Cache::builder()
+            .max_capacity(config.http.data_cache_bytes)
+            .weigher(|_, h: &Arc<HomeData>| u32::try_from(h.weight()).unwrap_or(u32::MAX))
+            .time_to_live(Duration::from_secs(config.http.page_cache_ttl_secs))
+            .build();
         let pages = crate::page_cache::PageCache::new(
             config.http.page_cache_bytes,
             Duration::from_secs(config.http.page_cache_ttl_secs),
@@ -92,7 +99,7 @@ impl AppState {
             payments,
             showcase: moka::future::Cache::builder().max_capacity(16).time_to_live(Duration::from_secs(60)).build(),
             pages,
-            settings: moka::sync::Cache::builder().max_capacity(20_000).time_to_live(Duration::from_secs(300)).build(),
+            homes,
             wake: Arc::new(Wake::default()),
         })))
     }
@@ -100,20 +107,35 @@ impl AppState {
 
 /// A region's settings, by key.
 pub type Settings = std::collections::BTreeMap<String, serde_json::Value>;
-/// A region and the freshness its settings were read at.
-pub type SettingsKey = (uuid::Uuid, (u64, u64));
+/// A region and the freshness of its content (`directory::Freshness`) when it was read.
+pub type RegionKey = (uuid::Uuid, (u64, u64));
+
+/// What a region's home page reads from the database.
+pub struct HomeData {
+    pub settings: Settings,
+    /// The latest of each kind, newest first; the featured, most recently featured first.
+    pub latest: Vec<echos_core::contributions::Contribution>,
+    pub featured: Vec<echos_core::contributions::Contribution>,
+}
+
+impl HomeData {
+    /// Roughly the bytes it holds.
+    fn weight(&self) -> usize {
+        let card = |c: &echos_core::contributions::Contribution| {
+            256 + c.title.len() + c.summary.len() + c.tags.iter().map(String::len).sum::<usize>()
+        };
+        self.settings.iter().map(|(k, v)| k.len() + v.to_string().len()).sum::<usize>()
+            + self.latest.iter().chain(&self.featured).map(card).sum::<usize>()
+    }
+}
 
 impl AppState {
-    /// The key a region's settings are cached under now (to read *before* reading them from the
-    /// database, so that a write committed meanwhile retires what is kept), and what is kept.
-    pub fn settings_of(&self, tenant: &echos_core::Tenant) -> (SettingsKey, Option<Arc<Settings>>) {
+    /// The key a region's home data is cached under now — read *before* reading the database,
+    /// so that a write committed meanwhile retires what is kept — and what is kept.
+    pub fn home_of(&self, tenant: &echos_core::Tenant) -> (RegionKey, Option<Arc<HomeData>>) {
         let key = (tenant.id, self.directory.freshness().of(&tenant.schema));
-        let kept = self.settings.get(&key);
+        let kept = self.homes.get(&key);
         (key, kept)
-    }
-
-    pub fn keep_settings(&self, key: SettingsKey, settings: &Arc<Settings>) {
-        self.settings.insert(key, settings.clone());
     }
 }
 

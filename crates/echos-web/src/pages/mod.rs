@@ -72,26 +72,29 @@ async fn home(
     match site {
         Site::Platform => crate::platform::home(&app, &headers, page).await,
         Site::Region(tenant) => {
-            // One transaction, one query for everything the page lists; the settings come from
-            // the cache while the region's content has not changed.
-            let (key, cached) = app.settings_of(&tenant);
-            let (settings, lists) = app
-                .db
-                .with_tenant(&tenant, |tx| {
-                    let cached = cached.clone();
-                    Box::pin(async move {
-                        let settings = match cached {
-                            Some(s) => s,
-                            None => std::sync::Arc::new(settings::all(tx).await?),
-                        };
-                        let lists = echos_core::contributions::home_lists(tx, 4, 4).await?;
-                        Ok((settings, lists))
-                    })
-                })
-                .await?;
-            app.keep_settings(key, &settings);
-            let (latest, featured) = lists.split();
-            let composition = Composition::from_settings(&settings, &tenant);
+            // One transaction, one query for everything the page lists; kept while the region's
+            // content has not changed (`AppState::homes`).
+            let (key, kept) = app.home_of(&tenant);
+            let home = match kept {
+                Some(home) => home,
+                None => {
+                    let home = app
+                        .db
+                        .with_tenant(&tenant, |tx| {
+                            Box::pin(async move {
+                                let settings = settings::all(tx).await?;
+                                let (latest, featured) = echos_core::contributions::home_lists(tx, 4, 4).await?.split();
+                                Ok(crate::state::HomeData { settings, latest, featured })
+                            })
+                        })
+                        .await?;
+                    let home = std::sync::Arc::new(home);
+                    app.homes.insert(key, home.clone());
+                    home
+                }
+            };
+            let (settings, latest, featured) = (&home.settings, home.latest.clone(), home.featured.clone());
+            let composition = Composition::from_settings(settings, &tenant);
             let mut latest_by_kind: BTreeMap<&'static str, Vec<ContributionView>> = BTreeMap::new();
             for c in latest.into_iter().filter(|c| tenant.offers(c.kind)) {
                 latest_by_kind.entry(c.kind.code()).or_default().push(ContributionView::of(c, &page, None));
