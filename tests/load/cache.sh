@@ -26,11 +26,13 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 echo "# $N regions — $(date -u +%F) — $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, PostgreSQL $(psql -At "$ADMIN" -c 'show server_version'), $SUBPOOLS sub-pools"
 SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
-psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_bench WITH (FORCE)" -c "CREATE DATABASE echosciences_bench"
-"$T/echos" migrate >/dev/null
-"$T/echos-bench" provision "$N" | sed -n 1p
-"$T/echos-bench" seed-each
-psql -q "$DATABASE_URL" -c "VACUUM ANALYZE"
+if [ -z "${REUSE:-}" ]; then # REUSE=1: the regions of the previous run with the same N
+  psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_bench WITH (FORCE)" -c "CREATE DATABASE echosciences_bench"
+  "$T/echos" migrate >/dev/null
+  "$T/echos-bench" provision "$N" | sed -n 1p
+  "$T/echos-bench" seed-each
+  psql -q "$DATABASE_URL" -c "VACUUM ANALYZE"
+fi
 
 ARTICLE=$(psql -At "$DATABASE_URL" -c "SELECT '/articles/' || id || '-' || slug FROM tenant_b1.contributions WHERE kind = 'article' ORDER BY id LIMIT 1")
 PAGES=("/" "/articles" "$ARTICLE" "/recherche?q=glaciers" "/carte.geojson" "/agenda")
@@ -39,9 +41,12 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 URL=http://127.0.0.1:$PORT
 start() { # BIN, then VAR=value… for the server
   local bin=$1; shift
+  # This build's entries live as long as the run: what is measured is a hit (a write would still
+  # retire them). An older build knows no such setting.
+  [ "$bin" = "$T/echos" ] && set -- ECHOS_HTTP__PAGE_CACHE_TTL_SECS=3600 "$@"
   env "$@" "$bin" serve --bind 127.0.0.1:$PORT 2>"$WORK/server.log" & SERVER=$!
   for _ in $(seq 50); do curl -sf -o /dev/null $URL/healthz && break; sleep 0.2; done
-  kill -0 $SERVER
+  kill -0 $SERVER || { grep -v '^ ' "$WORK/server.log" | tail -5 >&2; exit 1; }
 }
 stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=; }
 
@@ -77,6 +82,10 @@ if [ -n "${BASE:-}" ]; then
   printf '| `/`, the build before | %s | %s |\n' "$(load / 16)" "$(load / 64)"
   stop
 fi
+start "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0 ECHOS_HTTP__DATA_CACHE_BYTES=0
+warm
+printf '| `/`, no cache at all | %s | %s |\n' "$(load / 16)" "$(load / 64)"
+stop
 start "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0
 warm
 for page in "${PAGES[@]}"; do
@@ -150,7 +159,7 @@ count_round_trips() { # BIN, VAR=value…
   echo
   stop
 }
-echo "round trips, this build (cache off): $(count_round_trips "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0)"
+echo "round trips, this build (no cache): $(count_round_trips "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0 ECHOS_HTTP__DATA_CACHE_BYTES=0)"
 [ -n "${BASE:-}" ] && echo "round trips, the build before: $(count_round_trips "$BASE")"
 psql -q "$ADMIN" -c "ALTER DATABASE echosciences_bench RESET log_statement"
 
