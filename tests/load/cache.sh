@@ -7,13 +7,14 @@
 # each page, and memory (server, page cache, PostgreSQL backends).
 #   tests/load/cache.sh 1000                          # needs wrk and pgbench
 #   BASE=/path/to/older/echos tests/load/cache.sh 1000  # also the home page by an older build
-# Uses its own database (echosciences_bench, recreated) and a free port. Figures: docs/benchmarks.md.
+# Uses its own database (echosciences_cache_N, recreated unless REUSE=1) and a free port. Figures: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10}
 DURATION=${DURATION:-8s}
 ADMIN=postgres://postgres@127.0.0.1:5432/postgres
-export DATABASE_URL=postgres://postgres@127.0.0.1:5432/echosciences_bench
+DB=echosciences_cache_$N
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
 export ECHOS_TENANCY__SPARES=0 ECHOS_TELEMETRY__LOG=warn ECHOS_PLATFORM__DOMAIN=bench.localhost
 export ECHOS_ACCOUNTS__WORKER_IN_SERVE=false
 # Room for every region's pages: what is measured is a hit, not an eviction.
@@ -27,7 +28,7 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 echo "# $N regions — $(date -u +%F) — $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, PostgreSQL $(psql -At "$ADMIN" -c 'show server_version'), $SUBPOOLS sub-pools"
 SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
 if [ -z "${REUSE:-}" ]; then # REUSE=1: the regions of the previous run with the same N
-  psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS echosciences_bench WITH (FORCE)" -c "CREATE DATABASE echosciences_bench"
+  psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   "$T/echos" migrate >/dev/null
   "$T/echos-bench" provision "$N" | sed -n 1p
   "$T/echos-bench" seed-each
@@ -143,7 +144,7 @@ done
 LOG=$(psql -At "$ADMIN" -c "SELECT coalesce(pg_current_logfile(), '')")
 [ -n "$LOG" ] && [ "${LOG:0:1}" != / ] && LOG="$(psql -At "$ADMIN" -c 'show data_directory')/$LOG"
 [ -z "$LOG" ] && LOG=$(ls -t /var/log/postgresql/postgresql-*-main.log | head -1)
-psql -q "$ADMIN" -c "ALTER DATABASE echosciences_bench SET log_statement = 'all'"
+psql -q "$ADMIN" -c "ALTER DATABASE $DB SET log_statement = 'all'"
 count_round_trips() { # BIN, VAR=value…
   start "$@"
   for page in "${PAGES[@]}"; do curl -s -o /dev/null -H "Host: b2.bench.localhost" "$URL$page"; done
@@ -161,7 +162,7 @@ count_round_trips() { # BIN, VAR=value…
 }
 echo "round trips, this build (no cache): $(count_round_trips "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0 ECHOS_HTTP__DATA_CACHE_BYTES=0)"
 [ -n "${BASE:-}" ] && echo "round trips, the build before: $(count_round_trips "$BASE")"
-psql -q "$ADMIN" -c "ALTER DATABASE echosciences_bench RESET log_statement"
+psql -q "$ADMIN" -c "ALTER DATABASE $DB RESET log_statement"
 
 echo "memory: server RSS after the cached runs $((server_rss / 1024)) MB"
 start "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0
