@@ -519,25 +519,8 @@ pub async fn published(
     query.fetch_all(&mut **tx).await.context("listing contributions")
 }
 
-/// The latest few of each kind, for the region's home page, in one query.
-pub async fn latest_of_each_kind(tx: &mut TenantTx<'_>, per_kind: i64) -> Result<Vec<Contribution>, CoreError> {
-    // One index range per kind (`contributions_listing_idx`), however many there are.
-    let query = read!(
-        "'' AS \"body_md!\", '' AS \"body_html!\"",
-        "WHERE c.id IN (SELECT x.id FROM unnest($2::text[]) AS k(kind),
-                               LATERAL (SELECT id FROM contributions
-                                         WHERE kind = k.kind AND status = 'published'
-                                           AND (closes_on IS NULL OR closes_on >= current_date)
-                                         ORDER BY published_at DESC, id DESC LIMIT $1) x)
-         ORDER BY c.published_at DESC, c.id DESC",
-        per_kind,
-        &Kind::ALL.map(|k| k.code().to_owned())[..]
-    );
-    query.fetch_all(&mut **tx).await.context("listing the latest contributions")
-}
-
-/// What a region's home page lists, in one query: the latest `per_kind` of each kind (as
-/// `latest_of_each_kind`) and the `featured` most recently featured (as `featured`). The featured
+/// What a region's home page lists, in one query: the latest `per_kind` of each kind (one index
+/// range per kind, announcements still open) and the `featured` most recently featured. The featured
 /// come first, most recently featured first, then the others newest first; `HomeLists::split`
 /// parts them.
 pub async fn home_lists(tx: &mut TenantTx<'_>, per_kind: i64, featured: i64) -> Result<HomeLists, CoreError> {
@@ -649,18 +632,6 @@ pub async fn created_since(tx: &mut TenantTx<'_>, author_id: i64, within: time::
     .fetch_one(&mut **tx)
     .await
     .context("counting recent contributions")
-}
-
-/// The published contributions the region's editors put on the home page, the latest first.
-pub async fn featured(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<Contribution>, CoreError> {
-    read!(
-        "'' AS \"body_md!\", '' AS \"body_html!\"",
-        "WHERE c.status = 'published' AND c.featured_at IS NOT NULL ORDER BY c.featured_at DESC LIMIT $1",
-        limit
-    )
-    .fetch_all(&mut **tx)
-    .await
-    .context("listing featured contributions")
 }
 
 /// Puts a published contribution on the home page, or takes it off; returns whether it is now
