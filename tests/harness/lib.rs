@@ -101,7 +101,11 @@ impl TestApp {
     pub async fn with_config(config: Config) -> Self {
         // `ECHOS_TEST_LOG=debug cargo nextest run …` shows the server's logs for a failing test.
         if let Ok(filter) = std::env::var("ECHOS_TEST_LOG") {
-            let _ = echos_telemetry::init(&filter, None, "echos-test");
+            let _ = echos_telemetry::init(&echos_telemetry::Settings {
+                filter,
+                service_name: "echos-test".into(),
+                ..Default::default()
+            });
         }
         setup().await;
         let db = Db::connect(&config.database).await.expect("test database");

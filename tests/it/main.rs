@@ -12,6 +12,7 @@ mod locales;
 mod mail;
 mod media;
 mod members;
+mod metrics;
 mod pages;
 mod platform;
 mod projects;

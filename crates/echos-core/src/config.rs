@@ -246,6 +246,10 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout_secs: u64,
+    /// On SIGTERM: how long `/readyz` fails while requests are still taken (so that the load
+    /// balancer stops sending any), then how long requests in flight may run on.
+    pub shutdown_delay_secs: u64,
+    pub shutdown_grace_secs: u64,
     /// How long a shared cache (a CDN) may keep an anonymous page (`s-maxage`), and serve it
     /// stale while it asks again (`stale-while-revalidate`). Signed-in pages are never shared.
     pub shared_max_age_secs: u32,
@@ -276,11 +280,17 @@ pub struct TenancyConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TelemetryConfig {
-    /// OTLP/HTTP endpoint (`http://collector:4318`); none: human-readable logs only.
+    /// OTLP/HTTP endpoint (`http://collector:4318` or `https://…`); none: logs only.
     pub otlp_endpoint: Option<String>,
+    /// Headers sent with every export (a collector's credentials: `{ authorization = "…" }`).
+    pub otlp_headers: std::collections::BTreeMap<String, String>,
     pub service_name: String,
     /// A `tracing` filter: `info`, `echos=debug,sqlx=warn` …
     pub log: String,
+    /// `text` (readable, the default) or `json` (one object a line, for a log pipeline).
+    pub log_format: String,
+    /// Where `/metrics` (Prometheus) answers, e.g. `0.0.0.0:9090`; none: no metrics listener.
+    pub metrics_bind: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -318,6 +328,8 @@ impl Default for Config {
                 trusted_proxies: Vec::new(),
                 request_timeout_secs: 30,
                 header_read_timeout_secs: 10,
+                shutdown_delay_secs: 5,
+                shutdown_grace_secs: 30,
                 shared_max_age_secs: 300,
                 stale_while_revalidate_secs: 60,
                 page_cache_bytes: 64 * 1024 * 1024,
@@ -335,8 +347,11 @@ impl Default for Config {
             },
             telemetry: TelemetryConfig {
                 otlp_endpoint: None,
+                otlp_headers: Default::default(),
                 service_name: "echosciences".into(),
                 log: "info,sqlx=warn".into(),
+                log_format: "text".into(),
+                metrics_bind: None,
             },
             paths: PathsConfig { tenants_dir: "tenants".into(), data_dir: ".data".into() },
             mail: MailConfig {
@@ -444,6 +459,19 @@ impl Config {
         }
         if self.tenancy.migrate_concurrency == 0 || self.tenancy.migrate_attempts == 0 {
             return bad("tenancy.migrate_concurrency", "it must be at least 1");
+        }
+        if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
+            return bad("telemetry.log_format", "it must be `text` or `json`");
+        }
+        if let Some(bind) = &self.telemetry.metrics_bind
+            && bind.parse::<std::net::SocketAddr>().is_err()
+        {
+            return bad("telemetry.metrics_bind", "it must be an address and port, like `0.0.0.0:9090`");
+        }
+        if let Some(url) = &self.telemetry.otlp_endpoint
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return bad("telemetry.otlp_endpoint", "it must be an http:// or https:// URL");
         }
         if !matches!(self.mail.transport.as_str(), "outbox" | "smtp") {
             return bad("mail.transport", "it must be `outbox` or `smtp`");

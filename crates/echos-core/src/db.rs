@@ -61,8 +61,21 @@ impl Db {
         &self.platform
     }
 
-    /// The sub-pool that serves this region.
-    pub fn pool_for(&self, tenant: &Tenant) -> Result<&PgPool, CoreError> {
+    /// Every pool with its metric labels: the control plane's, then each cluster's sub-pools.
+    pub fn pools(&self) -> Vec<(crate::metrics::PoolLabels, &PgPool)> {
+        use crate::metrics::PoolLabels;
+        let mut all =
+            vec![(PoolLabels { cluster: MAIN_DATABASE.to_owned(), pool: "platform".to_owned() }, &self.platform)];
+        for (cluster, pools) in &self.clusters {
+            for (i, p) in pools.iter().enumerate() {
+                all.push((PoolLabels { cluster: cluster.clone(), pool: i.to_string() }, p));
+            }
+        }
+        all
+    }
+
+    /// The sub-pool that serves this region, with its number (for the metrics).
+    fn subpool_of(&self, tenant: &Tenant) -> Result<(&PgPool, usize), CoreError> {
         let pools = self.clusters.get(&tenant.database).ok_or_else(|| {
             CoreError::Unexpected(anyhow::anyhow!(
                 "region {} lives in database {:?}, which this process has no pool for",
@@ -70,7 +83,13 @@ impl Db {
                 tenant.database
             ))
         })?;
-        Ok(&pools[subpool_index(tenant.id, pools.len())])
+        let i = subpool_index(tenant.id, pools.len());
+        Ok((&pools[i], i))
+    }
+
+    /// The sub-pool that serves this region.
+    pub fn pool_for(&self, tenant: &Tenant) -> Result<&PgPool, CoreError> {
+        Ok(self.subpool_of(tenant)?.0)
     }
 
     pub async fn close(&self) {
@@ -89,7 +108,10 @@ impl Db {
     where
         F: for<'t, 'c> FnMut(&'t mut TenantTx<'c>) -> BoxFuture<'t, Result<T, CoreError>>,
     {
-        let mut conn = self.pool_for(tenant)?.acquire().await.context("waiting for a connection")?;
+        let (pool, i) = self.subpool_of(tenant)?;
+        let asked = std::time::Instant::now();
+        let mut conn = pool.acquire().await.context("waiting for a connection")?;
+        crate::metrics::METRICS.pool_waited(&tenant.database, &i.to_string(), asked.elapsed());
         match attempt(&mut conn, tenant, &mut work).await {
             Err(e) if e.sqlstate().as_deref() == Some(FEATURE_NOT_SUPPORTED) => {
                 tracing::warn!(tenant = %tenant.slug, "stale cached statement; clearing the cache and retrying");
@@ -134,7 +156,10 @@ impl TenantTx<'static> {
     /// Opens a transaction on the region's sub-pool with the region's schema selected.
     pub async fn begin(db: &Db, tenant: &Tenant) -> Result<Self, CoreError> {
         let statement = begin_statement(&tenant.schema)?;
-        let tx = db.pool_for(tenant)?.begin_with(statement).await.context("starting a region's transaction")?;
+        let (pool, i) = db.subpool_of(tenant)?;
+        let asked = std::time::Instant::now();
+        let tx = pool.begin_with(statement).await.context("starting a region's transaction")?;
+        crate::metrics::METRICS.pool_waited(&tenant.database, &i.to_string(), asked.elapsed());
         Ok(Self { tx })
     }
 }

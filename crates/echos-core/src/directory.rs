@@ -104,6 +104,12 @@ impl Directory {
 
     /// The region registered for this host (cached), or `None`.
     pub async fn resolve(&self, host: &HostName) -> Result<Entry, CoreError> {
+        use crate::metrics::{METRICS, Metrics};
+        if let Some(entry) = self.cache.get(host).await {
+            Metrics::outcome(&METRICS.host_cache, "hit");
+            return Ok(entry);
+        }
+        Metrics::outcome(&METRICS.host_cache, "miss");
         let pool = &self.pool;
         self.cache
             .try_get_with_by_ref(host, async move { tenants::find_by_host(pool, host).await.map(|t| t.map(Arc::new)) })

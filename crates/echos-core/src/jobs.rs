@@ -17,6 +17,8 @@ pub struct Job {
     pub payload: serde_json::Value,
     pub attempts: i32,
     pub max_attempts: i32,
+    /// The `traceparent` of the request that queued it (tracing on).
+    pub trace_parent: Option<String>,
 }
 
 /// Adds a job inside the caller's transaction: it exists only if the change commits.
@@ -28,10 +30,11 @@ pub async fn enqueue(
 ) -> Result<i64, CoreError> {
     let payload = serde_json::to_value(payload).context("encoding a job")?;
     sqlx::query_scalar!(
-        "INSERT INTO platform.jobs (tenant_id, kind, payload) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO platform.jobs (tenant_id, kind, payload, trace_parent) VALUES ($1, $2, $3, $4) RETURNING id",
         tenant_id,
         kind.code(),
-        payload
+        payload,
+        crate::trace::current_traceparent()
     )
     .fetch_one(conn)
     .await
@@ -70,7 +73,7 @@ pub async fn claim(
                                 WHERE turn <= 3 ORDER BY turn, run_at LIMIT $1)
                      AND done_at IS NULL AND failed_at IS NULL AND run_at <= now()
                    FOR UPDATE SKIP LOCKED)
-        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts"#,
+        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts, j.trace_parent"#,
         limit,
         lease_secs,
         only,
@@ -89,6 +92,7 @@ pub async fn claim(
             payload: r.payload,
             attempts: r.attempts,
             max_attempts: r.max_attempts,
+            trace_parent: r.trace_parent,
         })
         .collect())
 }
@@ -178,7 +182,7 @@ pub async fn claim_matching(
                           WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
                             AND kind = $1 AND payload ->> $2 = $3
                           ORDER BY run_at FOR UPDATE SKIP LOCKED)
-        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts",
+        RETURNING j.id, j.tenant_id, j.kind, j.payload, j.attempts, j.max_attempts, j.trace_parent",
         kind.code(),
         key,
         value,
@@ -196,6 +200,7 @@ pub async fn claim_matching(
             payload: r.payload,
             attempts: r.attempts,
             max_attempts: r.max_attempts,
+            trace_parent: r.trace_parent,
         })
         .collect())
 }

@@ -23,6 +23,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod markdown;
 pub mod media;
+pub mod metrics;
 pub mod migrate;
 pub mod moderation;
 pub mod notifications;
@@ -39,6 +40,7 @@ pub mod signin;
 pub mod signups;
 pub mod structures;
 pub mod tenants;
+pub mod trace;
 
 pub use config::Config;
 pub use db::{Db, TenantTx};

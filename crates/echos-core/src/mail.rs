@@ -71,16 +71,23 @@ impl Mailer {
         let message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
             .context("building the message")?;
-        match self {
+        let sent = match self {
             Self::Outbox(dir) => {
-                tokio::fs::create_dir_all(dir).await.context("creating the outbox")?;
-                AsyncFileTransport::<Tokio1Executor>::new(dir).send(message).await.context("writing to the outbox")?;
+                async {
+                    tokio::fs::create_dir_all(dir).await.context("creating the outbox")?;
+                    AsyncFileTransport::<Tokio1Executor>::new(dir)
+                        .send(message)
+                        .await
+                        .context("writing to the outbox")?;
+                    Ok(())
+                }
+                .await
             }
-            Self::Smtp(transport, _) => {
-                transport.send(message).await.context("sending over SMTP")?;
-            }
-        }
-        Ok(())
+            Self::Smtp(transport, _) => transport.send(message).await.map(|_| ()).context("sending over SMTP"),
+        };
+        let outcome = if sent.is_ok() { "sent" } else { "failed" };
+        crate::metrics::Metrics::outcome(&crate::metrics::METRICS.mails, outcome);
+        sent
     }
 }
 

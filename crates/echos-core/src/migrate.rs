@@ -43,6 +43,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(9, "platform", "0009_events.sql"),
         migration!(10, "platform", "0010_projects.sql"),
         migration!(11, "platform", "0011_content_changes.sql"),
+        migration!(12, "platform", "0012_job_trace.sql"),
     ]
 }
 

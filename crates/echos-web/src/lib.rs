@@ -25,6 +25,7 @@ pub mod i18n;
 pub mod limits;
 pub mod links;
 pub mod members;
+pub mod metrics;
 pub mod moderation;
 pub mod page_cache;
 pub mod pages;

@@ -269,12 +269,15 @@ pub async fn serve(State(app): State<AppState>, req: Request, next: Next) -> Res
         encoding: Encoding::preferred(req.headers()),
         if_none_match: req.headers().get(header::IF_NONE_MATCH).cloned(),
     };
+    use echos_core::metrics::{METRICS, Metrics};
     if let Some(entry) = cache.entries.get(&key) {
+        Metrics::outcome(&METRICS.page_cache, "hit");
         if entry.html {
             app.views.record(&tenant, time::OffsetDateTime::now_utc().date(), entry.viewed);
         }
         return entry.respond(&asked);
     }
+    Metrics::outcome(&METRICS.page_cache, "miss");
     let resp = next.run(req).await;
     if resp.extensions().get::<Shareable>().is_none() {
         return resp;

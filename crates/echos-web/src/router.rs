@@ -168,19 +168,29 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(|req: &Request<_>| {
                     let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
                     let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("", |m| m.as_str());
-                    tracing::info_span!(
+                    let span = tracing::info_span!(
                         "request",
                         otel.name = %format_args!("{} {route}", req.method()),
+                        otel.kind = "server",
                         method = %req.method(),
                         route = %route,
                         request_id = %id,
-                        tenant = tracing::field::Empty
-                    )
+                        region = tracing::field::Empty,
+                        trace_id = tracing::field::Empty
+                    );
+                    // A W3C `traceparent` from the caller (a proxy, a load balancer) makes this
+                    // request a part of its trace.
+                    let parent = req.headers().get("traceparent").and_then(|v| v.to_str().ok());
+                    if let Some(trace_id) = echos_core::trace::adopt(&span, parent) {
+                        span.record("trace_id", trace_id);
+                    }
+                    span
                 })
                 // Server errors are logged where they happen, with their cause; a suspended
                 // region's 503 is not an error of ours.
                 .on_failure(()),
         )
+        .route_layer(middleware::from_fn(crate::metrics::note_route))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         // What the page cache did not encode already (a signed-in member's pages…): text, JSON,
         // feeds and calendars of 1 kB or more, never images or archives.
@@ -194,6 +204,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.http.request_timeout_secs),
         ))
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)

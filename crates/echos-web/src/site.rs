@@ -109,7 +109,7 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
         }
     };
     if let Some(t) = site.tenant() {
-        tracing::Span::current().record("tenant", t.slug.as_str());
+        tracing::Span::current().record("region", t.slug.as_str());
         // A region answers on its primary host: every other one sends readers there (forms
         // posted to an old host still work).
         let reading = req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD;

@@ -50,6 +50,8 @@ pub struct Inner {
     /// Wakes a lane of this process's worker at once (a paid sign-up waits for its region; the
     /// queue is otherwise polled every two seconds).
     pub wake: Arc<Wake>,
+    /// Set when the process is stopping: `/readyz` fails from then on.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -101,6 +103,7 @@ impl AppState {
             pages,
             homes,
             wake: Arc::new(Wake::default()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         })))
     }
 }

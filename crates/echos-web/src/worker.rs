@@ -19,6 +19,7 @@ use echos_core::{CoreError, Tenant, archive, lifecycle, signin, tenants};
 use echos_domain::job::{JobKind, Lane};
 use futures::StreamExt;
 use serde::Serialize;
+use tracing::Instrument as _;
 
 use crate::admin::VerifyJob;
 use crate::i18n::t;
@@ -84,7 +85,22 @@ where
             }
         }
     });
-    let outcome = tokio::spawn(work(app.clone(), job.clone())).await;
+    // The job's span joins the trace of the request that queued it.
+    let span = tracing::info_span!(
+        "job",
+        otel.name = %format_args!("job {}", job.kind),
+        kind = %job.kind,
+        job = job.id,
+        region = tracing::field::Empty,
+        trace_id = tracing::field::Empty
+    );
+    if let Some(region) = job.tenant_id {
+        span.record("region", tracing::field::display(region));
+    }
+    if let Some(trace_id) = echos_core::trace::adopt(&span, job.trace_parent.as_deref()) {
+        span.record("trace_id", trace_id);
+    }
+    let outcome = tokio::spawn(work(app.clone(), job.clone()).instrument(span)).await;
     heartbeat.abort();
     let error = match outcome {
         Ok(Ok(())) => None,
@@ -101,9 +117,12 @@ where
         }
         Err(e) => Some(format!("cancelled: {e}")),
     };
+    let kind = echos_core::metrics::KindLabels { kind: job.kind.clone() };
+    echos_core::metrics::METRICS.job_runs.get_or_create(&kind).inc();
     let written = match error {
         None => jobs::complete(&pool, job.id).await,
         Some(error) => {
+            echos_core::metrics::METRICS.job_failures.get_or_create(&kind).inc();
             tracing::warn!(job = job.id, kind = %job.kind, region = ?job.tenant_id, attempt = job.attempts, %error, "job failed");
             jobs::fail(&pool, &job, &error).await
         }

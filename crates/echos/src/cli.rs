@@ -141,11 +141,13 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             config.platform.public_port = bind.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).filter(|p| *p != 80);
         }
     }
-    let _telemetry = echos_telemetry::init(
-        &config.telemetry.log,
-        config.telemetry.otlp_endpoint.as_deref(),
-        &config.telemetry.service_name,
-    )?;
+    let _telemetry = echos_telemetry::init(&echos_telemetry::Settings {
+        filter: config.telemetry.log.clone(),
+        json: config.telemetry.log_format == "json",
+        otlp_endpoint: config.telemetry.otlp_endpoint.clone(),
+        otlp_headers: config.telemetry.otlp_headers.clone().into_iter().collect(),
+        service_name: config.telemetry.service_name.clone(),
+    })?;
     let db = Db::connect(&config.database).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot reach PostgreSQL at {}: {}",
@@ -169,12 +171,16 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
                 println!("{ran} job(s) run");
             } else {
                 tracing::info!("worker started");
+                let metrics = crate::serve::metrics_listener(&state.db, &state.config).await?;
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let worker = tokio::spawn(echos_web::worker::run_forever(state, stopped));
-                crate::serve::shutdown_signal().await;
+                echos_web::server::shutdown_signal().await;
                 // No new job is taken; those under way finish.
                 let _ = stop.send(true);
                 let _ = worker.await;
+                if let Some(m) = metrics {
+                    m.abort();
+                }
             }
         }
         Command::Tenant(cmd) => tenant(&db, &config, &domain, cmd).await?,

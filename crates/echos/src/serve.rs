@@ -1,5 +1,6 @@
-//! `echos serve`: the HTTP server, the region-change listener and the spare-schema refiller,
-//! with graceful shutdown on SIGTERM and SIGINT (requests in flight finish).
+//! `echos serve`: the HTTP server, the region-change listener, the spare-schema refiller and the
+//! metrics listener, with graceful shutdown on SIGTERM and SIGINT (`/readyz` fails, then requests
+//! in flight finish; exit 0).
 
 use std::time::Duration;
 
@@ -47,11 +48,14 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         }
     });
     let counter = state.clone();
+    let metrics = metrics_listener(&db, &counter.config).await?;
     let app = echos_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %bind, "serving");
-    let timeout = Duration::from_secs(counter.config.http.header_read_timeout_secs);
-    echos_web::server::serve_http(listener, app, timeout, shutdown_signal()).await;
+    let http = &counter.config.http;
+    let (timeout, grace) =
+        (Duration::from_secs(http.header_read_timeout_secs), Duration::from_secs(http.shutdown_grace_secs));
+    echos_web::server::serve_http(listener, app, timeout, grace, echos_web::server::stop_signal(counter.clone())).await;
     tracing::info!("stopped; requests in flight have finished");
     if let Some(pages) = &counter.pages {
         let (entries, bytes) = pages.usage();
@@ -71,27 +75,24 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         tracing::warn!("the worker did not stop within 30 s; its jobs come back after their lease");
     }
     refill.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     db.close().await;
     Ok(())
 }
 
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Starts `/metrics` on `telemetry.metrics_bind`, when set.
+pub async fn metrics_listener(db: &Db, config: &Config) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(bind) = config.telemetry.metrics_bind.as_deref() else { return Ok(None) };
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind} for the metrics"))?;
+    tracing::info!(address = %bind, "metrics at /metrics");
+    let db = db.clone();
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = echos_web::metrics::serve(listener, db).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
         }
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
+    })))
 }

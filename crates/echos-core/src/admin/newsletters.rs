@@ -158,10 +158,12 @@ pub async fn send(tx: &mut TenantTx<'_>, tenant_id: Uuid, by: &Member, id: i64) 
     let payloads: Vec<serde_json::Value> =
         recipients.iter().map(|m| serde_json::json!(NewsletterMailJob { newsletter_id: id, member_id: *m })).collect();
     sqlx::query!(
-        "INSERT INTO platform.jobs (tenant_id, kind, payload) SELECT $1, $2, p FROM unnest($3::jsonb[]) AS p",
+        "INSERT INTO platform.jobs (tenant_id, kind, payload, trace_parent)
+         SELECT $1, $2, p, $4 FROM unnest($3::jsonb[]) AS p",
         tenant_id,
         JobKind::MailNewsletter.code(),
-        &payloads
+        &payloads,
+        crate::trace::current_traceparent()
     )
     .execute(&mut **tx)
     .await

@@ -187,6 +187,9 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(app): State<AppState>) -> (StatusCode, &'static str) {
+    if app.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping");
+    }
     let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(app.db.platform());
     match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready"),

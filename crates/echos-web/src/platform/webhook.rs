@@ -25,15 +25,27 @@ pub async fn receive(
         Ok(e) => e,
         Err(refusal) => {
             tracing::warn!(%refusal, "a webhook request refused");
+            count_event("unverified", "refused");
             return Ok((StatusCode::BAD_REQUEST, refusal.to_string()).into_response());
         }
     };
     let new = billing::store_event(app.db.platform(), &event.id, &event.kind, &event.payload).await?;
     tracing::info!(event = %event.id, kind = %event.kind, new, "Stripe event received");
+    count_event(&event.kind, if new { "stored" } else { "duplicate" });
     if new {
         app.wake.lane(echos_domain::job::Lane::Platform).notify_one();
     }
     Ok((StatusCode::OK, if new { "stored" } else { "already stored" }).into_response())
+}
+
+/// Counts a delivery. The event type is Stripe's (signed), still kept to the shape of one.
+fn count_event(kind: &str, outcome: &'static str) {
+    let plain = kind.len() <= 64 && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_');
+    let event = if plain { kind.to_owned() } else { "other".to_owned() };
+    echos_core::metrics::METRICS
+        .webhook_events
+        .get_or_create(&echos_core::metrics::WebhookLabels { event, outcome })
+        .inc();
 }
 
 /// An id in an event's object: a plain string, or an expanded object's `id`.

@@ -1,0 +1,221 @@
+//! The process's Prometheus metrics (OpenMetrics text, served by `echos serve` and `echos worker`
+//! on `telemetry.metrics_bind`). One set per process, as Prometheus expects: each replica is
+//! scraped on its own. Labels never carry what a visitor typed — routes are templates
+//! (`/articles/{slug}`), regions are not labels at all (10 000 regions would be 10 000 series per
+//! metric; the logs and traces carry the region).
+//!
+//! Counters and histograms are updated where things happen; what is a state rather than an event
+//! (pool sizes, the job queue) is read when scraped, by [`render`].
+
+use std::sync::LazyLock;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::Db;
+
+/// The content type of [`render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: &'static str,
+    /// The route's template, `unmatched` for an address no route knows.
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: &'static str,
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    /// The PostgreSQL cluster (`main`…).
+    pub cluster: String,
+    /// `platform` (the control plane's pool) or the sub-pool's number.
+    pub pool: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebhookLabels {
+    /// Stripe's event type (`invoice.paid`…), `unverified` when the signature did not hold.
+    pub event: String,
+    pub outcome: &'static str,
+}
+
+type GaugeF = Gauge<f64, AtomicU64>;
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_buckets() -> Histogram {
+    Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0])
+}
+
+fn wait_buckets() -> Histogram {
+    Histogram::new([0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0])
+}
+
+/// Every metric of the process.
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: Family<RequestLabels, Counter>,
+    pub http_duration: Histograms<RouteLabels>,
+    pub http_in_flight: Gauge,
+    pub pool_wait: Histograms<PoolLabels>,
+    pub pool_connections: Family<PoolLabels, Gauge>,
+    pub pool_idle: Family<PoolLabels, Gauge>,
+    pub pool_max: Family<PoolLabels, Gauge>,
+    pub host_cache: Family<OutcomeLabels, Counter>,
+    pub page_cache: Family<OutcomeLabels, Counter>,
+    pub mails: Family<OutcomeLabels, Counter>,
+    pub webhook_events: Family<WebhookLabels, Counter>,
+    pub job_runs: Family<KindLabels, Counter>,
+    pub job_failures: Family<KindLabels, Counter>,
+    pub jobs_queued: Family<KindLabels, Gauge>,
+    pub jobs_oldest: Family<KindLabels, GaugeF>,
+    pub jobs_given_up: Family<KindLabels, Gauge>,
+}
+
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+impl Metrics {
+    fn new() -> Self {
+        let mut m = Self {
+            registry: Registry::with_prefix("echos"),
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(latency_buckets),
+            http_in_flight: Gauge::default(),
+            pool_wait: Family::new_with_constructor(wait_buckets),
+            pool_connections: Family::default(),
+            pool_idle: Family::default(),
+            pool_max: Family::default(),
+            host_cache: Family::default(),
+            page_cache: Family::default(),
+            mails: Family::default(),
+            webhook_events: Family::default(),
+            job_runs: Family::default(),
+            job_failures: Family::default(),
+            jobs_queued: Family::default(),
+            jobs_oldest: Family::default(),
+            jobs_given_up: Family::default(),
+        };
+        let r = &mut m.registry;
+        r.register("http_requests", "Requests answered, by route template and status", m.http_requests.clone());
+        r.register("http_request_duration_seconds", "Time to answer, by route template", m.http_duration.clone());
+        r.register("http_requests_in_flight", "Requests being answered now", m.http_in_flight.clone());
+        r.register(
+            "db_pool_wait_seconds",
+            "Time to get a connection and begin a transaction, by cluster and pool",
+            m.pool_wait.clone(),
+        );
+        r.register("db_pool_connections", "Open connections, by cluster and pool", m.pool_connections.clone());
+        r.register("db_pool_idle_connections", "Idle connections, by cluster and pool", m.pool_idle.clone());
+        r.register("db_pool_max_connections", "The most connections a pool opens", m.pool_max.clone());
+        r.register(
+            "host_cache_lookups",
+            "Host to region look-ups: hit or miss (a miss asks the database)",
+            m.host_cache.clone(),
+        );
+        r.register("page_cache_lookups", "Anonymous page cache look-ups: hit or miss", m.page_cache.clone());
+        r.register("mails", "E-mails handed to the transport: sent or failed", m.mails.clone());
+        r.register("webhook_events", "Stripe webhook deliveries, by event type and outcome", m.webhook_events.clone());
+        r.register("job_runs", "Jobs run by this process, by kind", m.job_runs.clone());
+        r.register("job_failures", "Job attempts that failed in this process, by kind", m.job_failures.clone());
+        r.register("jobs_queued", "Jobs due or waiting to be retried, by kind (all processes)", m.jobs_queued.clone());
+        r.register(
+            "jobs_oldest_age_seconds",
+            "Age of the oldest job waiting, by kind (0 when none waits)",
+            m.jobs_oldest.clone(),
+        );
+        r.register(
+            "jobs_given_up",
+            "Jobs given up after their last attempt and not pruned, by kind",
+            m.jobs_given_up.clone(),
+        );
+        m
+    }
+
+    /// Counts one answered request.
+    pub fn request(&self, method: &'static str, route: &str, status: u16, elapsed: Duration) {
+        self.http_requests.get_or_create(&RequestLabels { method, route: route.to_owned(), status }).inc();
+        self.http_duration
+            .get_or_create(&RouteLabels { method, route: route.to_owned() })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn outcome(family: &Family<OutcomeLabels, Counter>, outcome: &'static str) {
+        family.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub fn pool_waited(&self, cluster: &str, pool: &str, waited: Duration) {
+        self.pool_wait
+            .get_or_create(&PoolLabels { cluster: cluster.to_owned(), pool: pool.to_owned() })
+            .observe(waited.as_secs_f64());
+    }
+}
+
+/// A method's label: the standard ones by name, anything else as `other` (a client cannot make
+/// new series by inventing methods).
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The metrics as OpenMetrics text, with the pools' sizes and the queue's state read now. The
+/// queue is read over the control plane's pool; if the database does not answer, the rest is
+/// still served (the pool gauges then say why).
+pub async fn render(db: &Db) -> String {
+    let m = &*METRICS;
+    for (labels, pool) in db.pools() {
+        let size = i64::from(pool.size());
+        let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+        m.pool_connections.get_or_create(&labels).set(size);
+        m.pool_idle.get_or_create(&labels).set(idle);
+        m.pool_max.get_or_create(&labels).set(i64::from(pool.options().get_max_connections()));
+    }
+    match tokio::time::timeout(Duration::from_secs(2), crate::operations::queue(db.platform())).await {
+        Ok(Ok(state)) => {
+            m.jobs_queued.clear();
+            m.jobs_oldest.clear();
+            m.jobs_given_up.clear();
+            for line in state {
+                let labels = KindLabels { kind: line.kind };
+                m.jobs_queued.get_or_create(&labels).set(line.waiting);
+                m.jobs_oldest.get_or_create(&labels).set(line.oldest_secs.unwrap_or(0.0));
+                m.jobs_given_up.get_or_create(&labels).set(line.failed);
+            }
+        }
+        Ok(Err(e)) => tracing::warn!(error = ?e, "metrics: the job queue could not be read"),
+        Err(_) => tracing::warn!("metrics: the job queue did not answer within 2 s"),
+    }
+    let mut out = String::with_capacity(16 * 1024);
+    // Writing to a String cannot fail.
+    let _ = prometheus_client::encoding::text::encode(&mut out, &m.registry);
+    out
+}

@@ -1,0 +1,65 @@
+//! Request metrics, counted around every request, and the `/metrics` listener's router
+//! (`telemetry.metrics_bind`: a port of its own, never on a region's host).
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use echos_core::Db;
+use echos_core::metrics::{CONTENT_TYPE, METRICS, method_label};
+
+/// The route that answered, from inside the routing to the layer that counts.
+#[derive(Clone)]
+struct Answered(MatchedPath);
+
+/// Counts the request by route template and status, times it, and keeps the in-flight gauge.
+/// Outside the time-out, so a request cut by it is counted (as `unmatched`: its route is lost
+/// with the work).
+pub async fn track(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = method_label(req.method().as_str());
+    METRICS.http_in_flight.inc();
+    // Dropped with the future too: a client who hangs up is no longer in flight.
+    let _in_flight = InFlight;
+    let resp = next.run(req).await;
+    let route = resp.extensions().get::<Answered>().map_or("unmatched", |a| a.0.as_str());
+    METRICS.request(method, route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+struct InFlight;
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        METRICS.http_in_flight.dec();
+    }
+}
+
+/// A route layer: passes the matched route's template out with the response.
+pub async fn note_route(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let mut resp = next.run(req).await;
+    if let Some(route) = route {
+        resp.extensions_mut().insert(Answered(route));
+    }
+    resp
+}
+
+/// `GET /metrics` and nothing else.
+pub fn router(db: Db) -> Router {
+    Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let db = db.clone();
+            async move { ([(header::CONTENT_TYPE, CONTENT_TYPE)], echos_core::metrics::render(&db).await).into_response() }
+        }),
+    )
+}
+
+/// Serves [`router`] on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    axum::serve(listener, router(db)).await
+}
