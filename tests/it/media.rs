@@ -231,14 +231,69 @@ async fn the_s3_store_keeps_each_object_under_its_regions_id_on_a_real_s3_server
 }
 
 #[test]
-fn an_s3_store_needs_credentials_from_the_settings_or_the_environment() {
+fn an_s3_store_needs_a_bucket_and_both_keys_or_neither() {
     let mut cfg = s3_config("http://127.0.0.1:1", "b", SECRET_KEY);
-    cfg.s3_access_key_id = None;
     cfg.s3_secret_access_key = None;
-    // The environment of the test run may hold AWS keys; only check the error when it does not.
-    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-        assert!(matches!(echos_s3::store_from_config(&cfg), Err(CoreError::Invalid(_))));
-    }
+    assert!(matches!(echos_s3::store_from_config(&cfg), Err(CoreError::Invalid(_))), "one key without the other");
+    cfg.s3_access_key_id = None;
+    assert!(echos_s3::store_from_config(&cfg).is_ok(), "neither: AWS's default chain, asked at the first request");
     cfg.s3_bucket = None;
     assert!(matches!(echos_s3::store_from_config(&cfg), Err(CoreError::Invalid(_))));
+}
+
+/// With no keys in the settings, the store asks AWS's default credential chain — in a cluster,
+/// IRSA's web identity or the instance's role; here its profile file. The chain reads the
+/// process's environment, so each check runs in a child process with an environment of its own.
+#[tokio::test]
+async fn without_keys_the_s3_store_asks_the_default_credential_chain() {
+    let mut server = s3_server("echos-chain").await;
+    let dir = TempDir::new("aws");
+    let run = |secret: &str, expect: &str| {
+        let credentials = dir.0.join(format!("credentials-{expect}"));
+        std::fs::write(
+            &credentials,
+            format!("[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {secret}\n"),
+        )
+        .unwrap();
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["media::default_chain_child", "--exact", "--ignored", "--nocapture"])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_CONFIG_FILE", dir.0.join("no-config"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("ECHOS_TEST_S3_ENDPOINT", &server.endpoint)
+            .env("ECHOS_TEST_S3_EXPECT", expect)
+            .output()
+            .unwrap()
+    };
+    for (secret, expect) in [(SECRET_KEY, "stored"), ("not-the-secret", "refused")] {
+        let out = run(secret, expect);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{expect}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    server.child.kill().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "run by without_keys_the_s3_store_asks_the_default_credential_chain, in a process of its own"]
+async fn default_chain_child() {
+    // Only its parent test gives it a server (and checks that it passed).
+    let Ok(endpoint) = std::env::var("ECHOS_TEST_S3_ENDPOINT") else { return };
+    let mut cfg = s3_config(&endpoint, "echos-chain", SECRET_KEY);
+    cfg.s3_access_key_id = None;
+    cfg.s3_secret_access_key = None;
+    let store = MediaStore::from_config(&cfg, echos_s3::store_from_config).unwrap();
+    let put = store.put(Uuid::new_v4(), "avatars", PNG_BYTES.to_vec(), "png", "image/png").await;
+    match std::env::var("ECHOS_TEST_S3_EXPECT").unwrap().as_str() {
+        "stored" => assert!(put.is_ok(), "the profile's keys sign the request: {put:?}"),
+        _ => assert!(put.is_err(), "a wrong secret from the chain is refused by the server"),
+    }
 }

@@ -5,10 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::provider_config::ProviderConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
-    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation, SharedHttpClient,
 };
+use aws_sdk_s3::config::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -26,8 +29,9 @@ pub struct S3Store {
 }
 
 /// The S3 store described by the `[media]` settings. Credentials: `media.s3_access_key_id` and
-/// `media.s3_secret_access_key`, else the standard `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`
-/// (and `AWS_SESSION_TOKEN`). Nothing is contacted here.
+/// `media.s3_secret_access_key`, else AWS's default chain (`AWS_ACCESS_KEY_ID`…, profile files,
+/// web identity — IRSA, EKS Pod Identity, ECS and instance roles), asked at the first request.
+/// Nothing is contacted here.
 pub fn store_from_config(cfg: &MediaConfig) -> Result<Arc<dyn ObjectStore>, CoreError> {
     Ok(Arc::new(S3Store::from_config(cfg)?))
 }
@@ -39,26 +43,29 @@ impl S3Store {
             .clone()
             .filter(|b| !b.is_empty())
             .ok_or_else(|| CoreError::invalid("media.s3_bucket is required with media.store = \"s3\""))?;
-        let credentials = match (&cfg.s3_access_key_id, &cfg.s3_secret_access_key) {
-            (Some(id), Some(secret)) => Credentials::new(id, secret, None, None, "echosciences.toml"),
-            _ => match (std::env::var("AWS_ACCESS_KEY_ID"), std::env::var("AWS_SECRET_ACCESS_KEY")) {
-                (Ok(id), Ok(secret)) => {
-                    Credentials::new(id, secret, std::env::var("AWS_SESSION_TOKEN").ok(), None, "environment")
-                }
-                _ => {
-                    return Err(CoreError::invalid(
-                        "S3 needs credentials: media.s3_access_key_id and media.s3_secret_access_key, \
-                         or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-                    ));
-                }
-            },
-        };
         let http =
             aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
+        let region = Region::new(cfg.s3_region.clone());
+        let credentials = match (&cfg.s3_access_key_id, &cfg.s3_secret_access_key) {
+            (Some(id), Some(secret)) => {
+                SharedCredentialsProvider::new(Credentials::new(id, secret, None, None, "echosciences.toml"))
+            }
+            (None, None) => SharedCredentialsProvider::new(DefaultChain {
+                chain: Arc::new(tokio::sync::OnceCell::new()),
+                http: http.clone(),
+                region: region.clone(),
+            }),
+            _ => {
+                return Err(CoreError::invalid(
+                    "media.s3_access_key_id and media.s3_secret_access_key go together: set both, or neither \
+                     (AWS's default credential chain)",
+                ));
+            }
+        };
         let mut builder = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .http_client(http)
-            .region(Region::new(cfg.s3_region.clone()))
+            .region(region)
             .credentials_provider(credentials)
             .force_path_style(cfg.s3_path_style)
             // Many S3-compatible servers do not know the newer default checksums.
@@ -74,6 +81,35 @@ impl S3Store {
             builder = builder.endpoint_url(endpoint);
         }
         Ok(Self { client: aws_sdk_s3::Client::from_conf(builder.build()), bucket })
+    }
+}
+
+/// AWS's default credential chain, built at its first use (building it reads profile files, so
+/// it is async), on the store's own HTTP client.
+#[derive(Debug)]
+struct DefaultChain {
+    chain: Arc<tokio::sync::OnceCell<DefaultCredentialsChain>>,
+    http: SharedHttpClient,
+    region: Region,
+}
+
+impl ProvideCredentials for DefaultChain {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let chain = self
+                .chain
+                .get_or_init(|| async {
+                    let conf = ProviderConfig::default()
+                        .with_http_client(self.http.clone())
+                        .with_region(Some(self.region.clone()));
+                    DefaultCredentialsChain::builder().configure(conf).build().await
+                })
+                .await;
+            chain.provide_credentials().await
+        })
     }
 }
 
