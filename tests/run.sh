@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test, from a fresh machine: installs what the tests talk to (a local S3-compatible server,
-# an SMTP server, Debian's chromium and playwright-core), starts PostgreSQL if it is not running,
-# then runs the Rust tests and the browser tests. Safe to rerun: what is there is not installed
-# again.
+# an SMTP server, Debian's PgBouncer, chromium and playwright-core), starts PostgreSQL and
+# PgBouncer if they are not running, then runs the Rust tests, the integration tests again with
+# the regions' connections through PgBouncer in transaction mode, and the browser tests. Safe to
+# rerun: what is there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
@@ -28,9 +29,15 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
+tests/pgbouncer.sh
 
 step "tests"
 cargo nextest run --workspace
+
+step "integration tests through PgBouncer (transaction mode)"
+# The statement-cache test is about sqlx's own cache, which is off through this PgBouncer.
+ECHOS_TEST_REGIONS_URL=postgres://postgres@127.0.0.1:6439/echosciences_test \
+  cargo nextest run -p echos-tests -E 'not test(/statement_cache/)'
 
 step "browser tests"
 cargo build -q -p echos

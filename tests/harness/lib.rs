@@ -42,7 +42,19 @@ pub fn config() -> Config {
     // Each process writes its mail to an outbox of its own; tests read it back.
     c.mail.outbox_dir = std::env::temp_dir().join(format!("echos-outbox-{}", std::process::id()));
     c.accounts.worker_in_serve = false;
+    // `tests/run.sh` runs a part of the suite a second time with the regions' connections
+    // through PgBouncer in transaction mode (Debian's 1.18: no named prepared statements).
+    if let Ok(url) = std::env::var("ECHOS_TEST_REGIONS_URL") {
+        c.database.regions_url = Some(url);
+        c.database.statement_cache = 0;
+    }
     c
+}
+
+/// PgBouncer in transaction mode in front of the test database (`tests/run.sh` starts it).
+pub fn pgbouncer_url() -> String {
+    std::env::var("ECHOS_TEST_PGBOUNCER_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:6439/echosciences_test".into())
 }
 
 static SETUP: OnceCell<()> = OnceCell::const_new();

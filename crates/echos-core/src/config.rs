@@ -161,6 +161,8 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("subpools", &self.subpools)
             .field("pool_size", &self.pool_size)
             .field("platform_pool_size", &self.platform_pool_size)
+            .field("regions_url", &self.regions_url.as_deref().map(redact_url))
+            .field("statement_cache", &self.statement_cache)
             .field("max_lifetime_secs", &self.max_lifetime_secs)
             .field("acquire_timeout_secs", &self.acquire_timeout_secs)
             .finish()
@@ -220,6 +222,13 @@ pub struct DatabaseConfig {
     pub pool_size: u32,
     /// Connections of the control-plane pool (host lookups, provisioning, migrations).
     pub platform_pool_size: u32,
+    /// Where the region sub-pools connect when not to `url`: a PgBouncer in transaction mode in
+    /// front of the same database. The control plane, the listener and migrations (session
+    /// state: LISTEN, advisory locks) always connect to `url` itself.
+    pub regions_url: Option<String>,
+    /// Prepared statements kept per region connection (sqlx's cache). 0: none are named, every
+    /// query is parsed again — what a PgBouncer older than 1.21 in transaction mode needs.
+    pub statement_cache: usize,
     /// A backstop on catalog memory: connections are closed after this long.
     pub max_lifetime_secs: u64,
     pub acquire_timeout_secs: u64,
@@ -319,6 +328,8 @@ impl Default for Config {
                 subpools: 4,
                 pool_size: 4,
                 platform_pool_size: 4,
+                regions_url: None,
+                statement_cache: 100,
                 max_lifetime_secs: 30 * 60,
                 acquire_timeout_secs: 5,
             },

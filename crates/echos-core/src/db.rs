@@ -51,8 +51,19 @@ impl Db {
         };
         let platform =
             pool(cfg.platform_pool_size).connect_with(options.clone()).await.context("connecting to PostgreSQL")?;
+        // The regions' connections: to `url`, or to a pooler in front of it. Every region query
+        // runs in a transaction that selects its schema for that transaction only, so a pooler in
+        // transaction mode may hand the server connection to anyone in between.
+        let regions = match &cfg.regions_url {
+            Some(url) => {
+                let o = PgConnectOptions::from_str(url).context("reading database.regions_url")?;
+                if url.contains("application_name=") { o } else { o.application_name("echosciences") }
+            }
+            None => options.clone(),
+        }
+        .statement_cache_capacity(cfg.statement_cache);
         let subpools =
-            (0..cfg.subpools.max(1)).map(|_| pool(cfg.pool_size).connect_lazy_with(options.clone())).collect();
+            (0..cfg.subpools.max(1)).map(|_| pool(cfg.pool_size).connect_lazy_with(regions.clone())).collect();
         Ok(Self { platform, clusters: HashMap::from([(MAIN_DATABASE.to_owned(), subpools)]) })
     }
 

@@ -7,5 +7,6 @@ mod host_resolution;
 mod isolation;
 mod jobs;
 mod migrations;
+mod pgbouncer;
 mod provisioning;
 mod statement_cache;
