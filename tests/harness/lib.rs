@@ -51,6 +51,11 @@ pub fn config() -> Config {
     c
 }
 
+/// Where this process's local media store keeps its files.
+pub fn media_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("echos-media-{}", std::process::id()))
+}
+
 /// PgBouncer in transaction mode in front of the test database (`tests/run.sh` starts it).
 pub fn pgbouncer_url() -> String {
     std::env::var("ECHOS_TEST_PGBOUNCER_URL")
@@ -121,8 +126,7 @@ impl TestApp {
         }
         setup().await;
         let db = Db::connect(&config.database).await.expect("test database");
-        let media =
-            echos_core::MediaStore::local(std::env::temp_dir().join(format!("echos-media-{}", std::process::id())));
+        let media = echos_core::MediaStore::local(media_dir());
         let payments = echos_billing::from_config(&config.billing).expect("billing");
         let state = AppState::new(db.clone(), config.clone(), media, payments).expect("state");
         state.directory.listen().await.expect("listening for region changes");

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod backups;
 mod caching;
 mod communities;
 mod contributions;

@@ -95,7 +95,10 @@ struct AccountRow {
 }
 
 /// The tables of a schema and their columns (generated ones aside), by name.
-async fn tables_of(conn: &mut PgConnection, schema: &str) -> Result<BTreeMap<String, Vec<String>>, CoreError> {
+pub(crate) async fn tables_of(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<BTreeMap<String, Vec<String>>, CoreError> {
     let rows = sqlx::query!(
         r#"SELECT c.relname AS "table!", a.attname AS "column!"
              FROM pg_class c
@@ -116,7 +119,7 @@ async fn tables_of(conn: &mut PgConnection, schema: &str) -> Result<BTreeMap<Str
 }
 
 /// A table's primary-key columns, for a stable order.
-async fn key_of(conn: &mut PgConnection, schema: &str, table: &str) -> Result<Vec<String>, CoreError> {
+pub(crate) async fn key_of(conn: &mut PgConnection, schema: &str, table: &str) -> Result<Vec<String>, CoreError> {
     sqlx::query_scalar!(
         r#"SELECT a.attname AS "name!" FROM pg_index i
              JOIN pg_class c ON c.oid = i.indrelid
@@ -132,14 +135,14 @@ async fn key_of(conn: &mut PgConnection, schema: &str, table: &str) -> Result<Ve
     .context("reading a table's key")
 }
 
-fn quoted(cols: &[String]) -> Result<String, CoreError> {
+pub(crate) fn quoted(cols: &[String]) -> Result<String, CoreError> {
     if let Some(bad) = cols.iter().find(|c| !is_plain_identifier(c)) {
         return Err(CoreError::invalid(format!("the archive names a column “{bad}” that is not a plain name")));
     }
     Ok(cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", "))
 }
 
-fn tar_file(out: &mut tar::Builder<impl Write>, path: &str, bytes: &[u8]) -> Result<(), CoreError> {
+pub(crate) fn tar_file(out: &mut tar::Builder<impl Write>, path: &str, bytes: &[u8]) -> Result<(), CoreError> {
     let mut h = tar::Header::new_gnu();
     h.set_size(bytes.len() as u64);
     h.set_mode(0o644);
@@ -392,6 +395,105 @@ pub async fn import(
     }
 }
 
+/// What [`verify`] found in an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub slug: String,
+    pub schema_version: i64,
+    pub exported_at: time::OffsetDateTime,
+    pub tables: usize,
+    pub rows: u64,
+    pub media: usize,
+    pub accounts: usize,
+}
+
+/// Restores an archive into a scratch schema as [`import`] would — our migrations up to its
+/// version, every table's rows through `COPY` with each count checked against the manifest and
+/// every constraint enforced, then the migrations to the latest version — and rolls it all back:
+/// no schema, region, account or file is left. `echos backup verify`.
+pub async fn verify(db: &Db, bytes: &[u8]) -> Result<Verified, CoreError> {
+    let u = unpack(bytes)?;
+    let set = migrate::tenant_set();
+    let latest = migrate::latest(&set);
+    if u.manifest.schema_version > latest {
+        return Err(refused(format!(
+            "it was made at migration {} and this platform knows only up to {latest}: upgrade first",
+            u.manifest.schema_version
+        )));
+    }
+    let schema = format!("backup_check_{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let mut conn = db.platform().acquire().await.context("waiting for a connection")?;
+    let mut tx = conn.begin().await.context("starting a transaction")?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut *tx)
+        .await
+        .context("creating a scratch schema")?;
+    load_tables(&mut tx, &u, &set, &schema).await?;
+    migrate::apply(&mut tx, &schema, &set, u.manifest.schema_version).await?;
+    tx.rollback().await.context("dropping the scratch schema")?;
+    Ok(Verified {
+        slug: u.manifest.slug.clone(),
+        schema_version: u.manifest.schema_version,
+        exported_at: u.manifest.exported_at,
+        tables: u.manifest.tables.len(),
+        rows: u.manifest.tables.iter().map(|t| t.rows).sum(),
+        media: u.media.len(),
+        accounts: u.accounts.len(),
+    })
+}
+
+/// Creates the archive's tables in `schema` (just created, empty) from our own migrations up to
+/// the archive's version, checks that they are the archive's, and `COPY`s each table's rows in,
+/// checking each count against the manifest. Leaves `search_path` on `schema`.
+async fn load_tables(
+    tx: &mut PgConnection,
+    u: &Unpacked,
+    set: &[migrate::Migration],
+    schema: &str,
+) -> Result<(), CoreError> {
+    let upto: Vec<migrate::Migration> =
+        set.iter().filter(|m| m.version <= u.manifest.schema_version).cloned().collect();
+    migrate::apply(tx, schema, &upto, 0).await?;
+
+    // The archive's tables must be exactly this version's, each column one the table has.
+    let known = tables_of(tx, schema).await?;
+    let archived: BTreeSet<&String> = u.manifest.tables.iter().map(|t| &t.name).collect();
+    if archived != known.keys().collect() {
+        return Err(refused("its tables are not those of a region at its migration version"));
+    }
+    for t in &u.manifest.tables {
+        let have = &known[&t.name];
+        if let Some(c) = t.columns.iter().find(|c| !have.contains(c)) {
+            return Err(refused(format!("the table {} has no column “{c}”", t.name)));
+        }
+    }
+    set_search_path(tx, schema).await?;
+    let names: Vec<String> = known.keys().cloned().collect();
+    for name in &names {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{name}\" DISABLE TRIGGER USER")))
+            .execute(&mut *tx)
+            .await
+            .context("pausing triggers")?;
+    }
+    for name in fk_order(tx, schema, &names).await? {
+        let entry = u.manifest.tables.iter().find(|t| t.name == name).ok_or_else(|| refused("a table"))?;
+        let statement = format!("COPY \"{name}\" ({}) FROM STDIN", quoted(&entry.columns)?);
+        let mut copy = tx.copy_in_raw(&statement).await.context("restoring a table")?;
+        copy.send(u.tables[&name].as_slice()).await.map_err(|e| refused(format!("the table {name}: {e}")))?;
+        let rows = copy.finish().await.map_err(|e| refused(format!("the table {name}: {e}")))?;
+        if rows != entry.rows {
+            return Err(refused(format!("the table {name} holds {rows} rows, its manifest says {}", entry.rows)));
+        }
+    }
+    for name in &names {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{name}\" ENABLE TRIGGER USER")))
+            .execute(&mut *tx)
+            .await
+            .context("resuming triggers")?;
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn restore(
     db: &Db,
@@ -409,46 +511,7 @@ async fn restore(
         .execute(&mut *tx)
         .await
         .map_err(|_| CoreError::conflict(format!("a region with the slug “{slug}” already exists")))?;
-    let upto: Vec<migrate::Migration> =
-        set.iter().filter(|m| m.version <= u.manifest.schema_version).cloned().collect();
-    migrate::apply(&mut tx, schema, &upto, 0).await?;
-
-    // The archive's tables must be exactly this version's, each column one the table has.
-    let known = tables_of(&mut tx, schema).await?;
-    let archived: BTreeSet<&String> = u.manifest.tables.iter().map(|t| &t.name).collect();
-    if archived != known.keys().collect() {
-        return Err(refused("its tables are not those of a region at its migration version"));
-    }
-    for t in &u.manifest.tables {
-        let have = &known[&t.name];
-        if let Some(c) = t.columns.iter().find(|c| !have.contains(c)) {
-            return Err(refused(format!("the table {} has no column “{c}”", t.name)));
-        }
-    }
-    set_search_path(&mut tx, schema).await?;
-    let names: Vec<String> = known.keys().cloned().collect();
-    for name in &names {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{name}\" DISABLE TRIGGER USER")))
-            .execute(&mut *tx)
-            .await
-            .context("pausing triggers")?;
-    }
-    for name in fk_order(&mut tx, schema, &names).await? {
-        let entry = u.manifest.tables.iter().find(|t| t.name == name).ok_or_else(|| refused("a table"))?;
-        let statement = format!("COPY \"{name}\" ({}) FROM STDIN", quoted(&entry.columns)?);
-        let mut copy = tx.copy_in_raw(&statement).await.context("restoring a table")?;
-        copy.send(u.tables[&name].as_slice()).await.map_err(|e| refused(format!("the table {name}: {e}")))?;
-        let rows = copy.finish().await.map_err(|e| refused(format!("the table {name}: {e}")))?;
-        if rows != entry.rows {
-            return Err(refused(format!("the table {name} holds {rows} rows, its manifest says {}", entry.rows)));
-        }
-    }
-    for name in &names {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{name}\" ENABLE TRIGGER USER")))
-            .execute(&mut *tx)
-            .await
-            .context("resuming triggers")?;
-    }
+    load_tables(&mut tx, u, set, schema).await?;
     // Identity columns continue after the rows restored.
     let identities = sqlx::query!(
         r#"SELECT c.relname AS "table!", a.attname AS "column!"

@@ -25,6 +25,7 @@ pub struct Config {
     pub links: LinksConfig,
     pub domains: DomainsConfig,
     pub billing: BillingConfig,
+    pub backups: BackupsConfig,
     pub dev: DevConfig,
 }
 
@@ -302,6 +303,17 @@ pub struct TelemetryConfig {
     pub metrics_bind: Option<String>,
 }
 
+/// Backups made by the worker: each region's archive and a dump of the platform schema, stored
+/// with the media (S3 in production).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupsConfig {
+    /// Hours between two backups of a region and between two dumps of the platform (0: none).
+    pub interval_hours: u64,
+    /// Backups older than this are removed (the newest of each region is always kept).
+    pub retention_days: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathsConfig {
@@ -364,6 +376,7 @@ impl Default for Config {
                 log_format: "text".into(),
                 metrics_bind: None,
             },
+            backups: BackupsConfig { interval_hours: 24, retention_days: 14 },
             paths: PathsConfig { tenants_dir: "tenants".into(), data_dir: ".data".into() },
             mail: MailConfig {
                 transport: "outbox".into(),

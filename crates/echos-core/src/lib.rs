@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod archive;
+pub mod backups;
 pub mod billing;
 pub mod comments;
 pub mod communities;

@@ -282,6 +282,42 @@ impl MediaStore {
         Ok(key)
     }
 
+    /// Removes a region's archive (a backup past its retention).
+    pub async fn delete_export(&self, tenant_id: Uuid, export_id: Uuid) -> Result<(), CoreError> {
+        let key = export_key(tenant_id, export_id);
+        match self {
+            Self::Local { dir } => match tokio::fs::remove_file(dir.join(&key)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("removing an archive"),
+                _ => Ok(()),
+            },
+            Self::S3(store) => store.delete(&key).await,
+        }
+    }
+
+    /// Stores a dump of the platform schema under `platform/dumps/`.
+    pub async fn put_platform_dump(&self, id: Uuid, bytes: Vec<u8>) -> Result<String, CoreError> {
+        let key = format!("platform/dumps/{id}.tar.gz");
+        match self {
+            Self::Local { dir } => write_atomically(&dir.join(&key), &bytes).await?,
+            Self::S3(store) => store.put(&key, bytes, "application/gzip").await?,
+        }
+        Ok(key)
+    }
+
+    /// Removes a platform dump (past its retention).
+    pub async fn delete_platform_dump(&self, key: &str) -> Result<(), CoreError> {
+        if !key.starts_with("platform/dumps/") || key.contains("..") {
+            return Err(CoreError::invalid("not a platform dump"));
+        }
+        match self {
+            Self::Local { dir } => match tokio::fs::remove_file(dir.join(key)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("removing a platform dump"),
+                _ => Ok(()),
+            },
+            Self::S3(store) => store.delete(key).await,
+        }
+    }
+
     /// A region's archive, if it is there.
     pub async fn get_export(&self, tenant_id: Uuid, export_id: Uuid) -> Result<Option<Vec<u8>>, CoreError> {
         let key = export_key(tenant_id, export_id);

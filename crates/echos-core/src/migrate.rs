@@ -44,6 +44,7 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(10, "platform", "0010_projects.sql"),
         migration!(11, "platform", "0011_content_changes.sql"),
         migration!(12, "platform", "0012_job_trace.sql"),
+        migration!(13, "platform", "0013_backups.sql"),
     ]
 }
 

@@ -145,7 +145,8 @@ pub async fn run_matching(app: &AppState, kind: JobKind, key: &str, value: &str)
 
 /// Works until `stop` says so: a loop per lane (each lane's jobs in its own workers, so a slow
 /// preview never holds back a mail), and once a minute the lifecycle's sweep, every ten minutes
-/// the pruning of old rows, every hour the reminders of tomorrow's events. On stop, no new job is taken; those under way finish.
+/// the pruning of old rows, every hour the reminders of tomorrow's events and the backups
+/// (`echos_core::backups`). On stop, no new job is taken; those under way finish.
 pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>) {
     let mut lanes = Vec::new();
     for lane in Lane::ALL {
@@ -182,6 +183,13 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "event reminders"),
                 Err(e) => tracing::warn!(error = ?e, "event reminders failed"),
+            }
+        }
+        if minutes.is_multiple_of(60) {
+            match echos_core::backups::run(&app.db, &app.media, &app.config.backups, None).await {
+                Ok(pass) if pass != echos_core::backups::Pass::default() => tracing::info!(?pass, "backups"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "backups failed"),
             }
         }
         if minutes.is_multiple_of(10) {

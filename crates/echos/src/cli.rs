@@ -47,11 +47,30 @@ enum Command {
     /// The job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Backups: check that they restore, make them now.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Set everything up on this machine and serve the demo regions on *.localhost.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
     },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Restore each region's latest archive into a scratch schema, check every table and row
+    /// count, migrate it to this version, and roll it all back; exits 1 if one fails.
+    Verify {
+        /// Only this region.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Queue the backups that are due and dump the platform schema if due (the worker does it
+    /// every hour), and remove those past their retention.
+    Run,
+    /// Dump the platform schema now, beside the media.
+    Platform,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +139,61 @@ enum TenantsCommand {
     },
 }
 
+async fn backup(db: &Db, config: &Config, cmd: BackupCommand) -> anyhow::Result<ExitCode> {
+    let media = media_store(config)?;
+    match cmd {
+        BackupCommand::Verify { region } => {
+            let regions = match region {
+                Some(s) => vec![echos_core::tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?],
+                None => echos_core::tenants::list(db.platform(), None).await.map_err(sentence)?,
+            };
+            let (mut failed, mut missing) = (0, 0);
+            for t in &regions {
+                match echos_core::backups::verify_latest(db, &media, t.id).await {
+                    Ok(Some(v)) => println!(
+                        "ok       {:<24} archive of {} (migration {}): {} tables, {} rows, {} files, {} accounts",
+                        t.slug,
+                        v.exported_at.date(),
+                        v.schema_version,
+                        v.tables,
+                        v.rows,
+                        v.media,
+                        v.accounts
+                    ),
+                    Ok(None) => {
+                        missing += 1;
+                        println!("none     {:<24} no archive yet", t.slug);
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        println!("FAILED   {:<24} {}", t.slug, sentence(e));
+                    }
+                }
+            }
+            println!(
+                "{} region(s): {} restore, {failed} failed, {missing} without an archive",
+                regions.len(),
+                regions.len() - failed - missing
+            );
+            return Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        }
+        BackupCommand::Run => {
+            let pass = echos_core::backups::run(db, &media, &config.backups, None).await.map_err(sentence)?;
+            println!(
+                "{} region backup(s) queued for the worker; platform dump: {}; {} old backup(s) removed",
+                pass.queued,
+                pass.platform_dump.as_deref().unwrap_or("not due"),
+                pass.removed
+            );
+        }
+        BackupCommand::Platform => {
+            let d = echos_core::backups::dump_platform(db, &media).await.map_err(sentence)?;
+            println!("{}: {} tables, {} rows, {} bytes", d.key, d.tables, d.rows, d.bytes);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn slug(s: &str) -> anyhow::Result<Slug> {
     Slug::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
 }
@@ -184,6 +258,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Tenant(cmd) => tenant(&db, &config, &domain, cmd).await?,
+        Command::Backup(cmd) => return backup(&db, &config, cmd).await,
         Command::Jobs(JobsCommand::Failed) => {
             let (jobs, total) = echos_core::operations::failed_jobs(db.platform(), 200, 0).await.map_err(sentence)?;
             println!("{total} failed job(s)");
