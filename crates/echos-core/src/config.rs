@@ -204,6 +204,9 @@ pub struct AccountsConfig {
     pub confirm_link_hours: i64,
     /// Run the job worker inside `echos serve` (small installs); otherwise run `echos worker`.
     pub worker_in_serve: bool,
+    /// On stop, how long the worker lets the jobs under way finish; those still running are then
+    /// handed back to the queue at once, their attempt not counted.
+    pub worker_stop_grace_secs: u64,
     /// Multiplies every rate-limit allowance (sign-in, sign-up, reset): 2.0 doubles them.
     pub rate_limit_scale: f64,
     pub reset_link_minutes: i64,
@@ -388,6 +391,7 @@ impl Default for Config {
                 session_days: 30,
                 confirm_link_hours: 72,
                 worker_in_serve: true,
+                worker_stop_grace_secs: 20,
                 rate_limit_scale: 1.0,
                 hash_queue_secs: 10,
                 reset_link_minutes: 60,

@@ -52,6 +52,8 @@ pub struct Inner {
     pub wake: Arc<Wake>,
     /// Set when the process is stopping: `/readyz` fails from then on.
     pub stopping: std::sync::atomic::AtomicBool,
+    /// The jobs this process's worker is running (handed back if it must stop before they end).
+    pub running_jobs: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             homes,
             wake: Arc::new(Wake::default()),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            running_jobs: std::sync::Mutex::default(),
         })))
     }
 }

@@ -71,6 +71,7 @@ where
 {
     let pool = app.db.platform().clone();
     let lease = lane.lease_secs();
+    app.running_jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(job.id);
     let heartbeat = tokio::spawn({
         let pool = pool.clone();
         let id = job.id;
@@ -100,7 +101,11 @@ where
     if let Some(trace_id) = echos_core::trace::adopt(&span, job.trace_parent.as_deref()) {
         span.record("trace_id", trace_id);
     }
-    let outcome = tokio::spawn(work(app.clone(), job.clone()).instrument(span)).await;
+    // Both stop with this future: a worker that stops cuts its jobs and hands them back.
+    let _heartbeat = AbortOnDrop(heartbeat.abort_handle());
+    let running = tokio::spawn(work(app.clone(), job.clone()).instrument(span));
+    let _running = AbortOnDrop(running.abort_handle());
+    let outcome = running.await;
     heartbeat.abort();
     let error = match outcome {
         Ok(Ok(())) => None,
@@ -130,6 +135,15 @@ where
     if let Err(e) = written {
         tracing::error!(job = job.id, error = ?e, "recording a job's outcome failed");
     }
+    app.running_jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&job.id);
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs the due jobs of one kind whose payload's `key` is `value` (tests; the platform's own
@@ -146,14 +160,16 @@ pub async fn run_matching(app: &AppState, kind: JobKind, key: &str, value: &str)
 /// Works until `stop` says so: a loop per lane (each lane's jobs in its own workers, so a slow
 /// preview never holds back a mail), and once a minute the lifecycle's sweep, every ten minutes
 /// the pruning of old rows, every hour the reminders of tomorrow's events and the backups
-/// (`echos_core::backups`). On stop, no new job is taken; those under way finish.
-pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>) {
+/// (`echos_core::backups`). On stop, no new job is taken; those under way get
+/// `accounts.worker_stop_grace_secs` to finish, then are handed back to the queue. `only`: the
+/// jobs of this region alone, and none of the schedules (a test's worker).
+pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>, only: Option<uuid::Uuid>) {
     let mut lanes = Vec::new();
     for lane in Lane::ALL {
         let (app, mut stop) = (app.clone(), stop.clone());
         lanes.push(tokio::spawn(async move {
             while !*stop.borrow() {
-                if let Err(e) = run_lane(&app, lane, None).await {
+                if let Err(e) = run_lane(&app, lane, only).await {
                     tracing::warn!(lane = lane.name(), error = ?e, "the job queue is unreachable");
                 }
                 tokio::select! {
@@ -167,6 +183,9 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
     let mut stop = stop;
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     let mut minutes = 0u64;
+    if only.is_some() {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    }
     while !*stop.borrow() {
         tokio::select! {
             _ = tick.tick() => {}
@@ -201,8 +220,25 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
         }
         minutes += 1;
     }
-    for lane in lanes {
-        let _ = lane.await;
+    let grace = Duration::from_secs(app.config.accounts.worker_stop_grace_secs);
+    let handles: Vec<_> = lanes.iter().map(tokio::task::JoinHandle::abort_handle).collect();
+    let mut all = futures::future::join_all(lanes);
+    if tokio::time::timeout(grace, &mut all).await.is_err() {
+        // Jobs still under way: cut them and hand them back, so that another worker takes them
+        // now rather than after their lease (their attempt is not counted).
+        let running: Vec<i64> =
+            app.running_jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().collect();
+        for lane in handles {
+            lane.abort();
+        }
+        for id in running {
+            match jobs::release(app.db.platform(), id).await {
+                Ok(()) => tracing::info!(job = id, "a job under way was handed back to the queue"),
+                Err(e) => {
+                    tracing::warn!(job = id, error = ?e, "handing a job back failed; it comes back after its lease")
+                }
+            }
+        }
     }
     tracing::info!("the worker stopped");
 }

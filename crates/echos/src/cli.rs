@@ -247,7 +247,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
                 tracing::info!("worker started");
                 let metrics = crate::serve::metrics_listener(&state.db, &state.config).await?;
                 let (stop, stopped) = tokio::sync::watch::channel(false);
-                let worker = tokio::spawn(echos_web::worker::run_forever(state, stopped));
+                let worker = tokio::spawn(echos_web::worker::run_forever(state, stopped, None));
                 echos_web::server::shutdown_signal().await;
                 // No new job is taken; those under way finish.
                 let _ = stop.send(true);

@@ -33,7 +33,7 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         .config
         .accounts
         .worker_in_serve
-        .then(|| tokio::spawn(echos_web::worker::run_forever(state.clone(), stop)));
+        .then(|| tokio::spawn(echos_web::worker::run_forever(state.clone(), stop, None)));
     // Page views are counted in memory and added to each region's figures every few seconds.
     let views = tokio::spawn({
         let state = state.clone();
@@ -66,13 +66,11 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         tracing::warn!(error = ?e, "writing the last page views failed");
     }
     listener_task.abort();
-    // The worker takes no new job and finishes those under way (a job cut short would come back
-    // after its lease anyway).
+    // The worker takes no new job, lets those under way finish for its grace, then hands the
+    // rest back to the queue.
     let _ = stop_worker.send(true);
-    if let Some(w) = worker
-        && tokio::time::timeout(Duration::from_secs(30), w).await.is_err()
-    {
-        tracing::warn!("the worker did not stop within 30 s; its jobs come back after their lease");
+    if let Some(w) = worker {
+        let _ = w.await;
     }
     refill.abort();
     if let Some(m) = metrics {

@@ -186,3 +186,52 @@ async fn a_panicking_job_is_recorded_as_failed_and_the_worker_goes_on() {
     assert!(done);
     clean(&app, &kind).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_worker_lets_quick_jobs_finish_and_hands_the_slow_ones_back() {
+    // A page that never answers: the link preview's fetch waits on it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let url = format!("http://{}/lent", silent.local_addr().unwrap());
+    let mut cfg = echos_tests::config();
+    cfg.links.preview_allow = vec!["127.0.0.2/32".parse().unwrap()];
+    cfg.links.preview_connect_timeout_ms = 60_000;
+    cfg.links.preview_total_timeout_ms = 60_000;
+    cfg.accounts.worker_stop_grace_secs = 1;
+    let app = TestApp::with_config(cfg).await;
+    let a = app.tenant().await;
+    let mut m = app.member(&a, "Ada").await;
+    app.publish(&a, &mut m, "veille", &[("title", "Une page lente"), ("url", &url)]).await;
+    let preview: i64 =
+        sqlx::query_scalar("SELECT id FROM platform.jobs WHERE tenant_id = $1 AND kind = 'link.preview'")
+            .bind(a.tenant.id)
+            .fetch_one(app.db.platform())
+            .await
+            .unwrap();
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(echos_web::worker::run_forever(app.state.clone(), stopped, Some(a.tenant.id)));
+    // The confirmation e-mail goes out; the preview hangs on the silent page.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while app.mails_to(&m.email).is_empty() || !app.state.running_jobs.lock().unwrap().contains(&preview) {
+        assert!(std::time::Instant::now() < deadline, "the worker took its jobs");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let asked = std::time::Instant::now();
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), worker).await.expect("the worker stops").unwrap();
+    let took = asked.elapsed();
+    assert!(took >= std::time::Duration::from_secs(1), "it waited its grace: {took:?}");
+    assert!(took < std::time::Duration::from_secs(4), "and no longer: {took:?}");
+
+    // Handed back: due now, its attempt not counted, neither done nor failed.
+    let (attempts, due, open): (i32, bool, bool) = sqlx::query_as(
+        "SELECT attempts, run_at <= now(), done_at IS NULL AND failed_at IS NULL FROM platform.jobs WHERE id = $1",
+    )
+    .bind(preview)
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!((attempts, due, open), (0, true, true));
+    assert!(app.state.running_jobs.lock().unwrap().is_empty());
+    drop(silent);
+}
