@@ -27,15 +27,16 @@ async fn each_region_is_backed_up_and_its_latest_archive_restores_into_a_scratch
     let (a, b) = (app.tenant().await, app.tenant().await);
     let mut ada = app.member(&a, "Ada").await;
     app.publish(&a, &mut ada, "articles", &[("title", "Les marées de Bretagne")]).await;
-    let only = [a.tenant.id, b.tenant.id];
-
-    let pass = backups::run(&app.db, &app.state.media, &DAILY, Some(&only)).await.unwrap();
-    assert_eq!(pass.queued, 2, "both regions were due");
+    for t in [&a, &b] {
+        let pass = backups::run(&app.db, &app.state.media, &DAILY, Some(&[t.tenant.id])).await.unwrap();
+        assert_eq!(pass.queued, 1, "the region was due");
+    }
     assert!(app.run_jobs(&[&a, &b]).await >= 2);
     let done = backup_ids(&app, a.tenant.id).await;
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].1, "ready");
     // Not due again within the interval.
+    let only = [a.tenant.id, b.tenant.id];
     assert_eq!(backups::run(&app.db, &app.state.media, &DAILY, Some(&only)).await.unwrap().queued, 0);
 
     // The archive restores: every table, the member and the article, then nothing is left.
@@ -82,6 +83,25 @@ async fn each_region_is_backed_up_and_its_latest_archive_restores_into_a_scratch
     assert!(!file.exists(), "its file too");
     assert_eq!(backup_ids(&app, b.tenant.id).await.len(), 1, "a region's newest backup is kept, however old");
     assert!(backups::verify_latest(&app.db, &app.state.media, a.tenant.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_pass_spreads_its_backups_over_half_the_interval() {
+    let app = TestApp::new().await;
+    let (c, d) = (app.tenant().await, app.tenant().await);
+    let pass = backups::run(&app.db, &app.state.media, &DAILY, Some(&[c.tenant.id, d.tenant.id])).await.unwrap();
+    assert_eq!(pass.queued, 2);
+    let mut delays: Vec<f64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM run_at - now())::float8 FROM platform.jobs
+          WHERE tenant_id = ANY($1) AND kind = 'region.export'",
+    )
+    .bind(vec![c.tenant.id, d.tenant.id])
+    .fetch_all(app.db.platform())
+    .await
+    .unwrap();
+    delays.sort_by(f64::total_cmp);
+    assert!(delays[0] <= 1.0, "the first at once: {delays:?}");
+    assert!((21_500.0..=21_700.0).contains(&delays[1]), "the second six hours later: {delays:?}");
 }
 
 #[tokio::test]

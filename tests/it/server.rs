@@ -80,7 +80,7 @@ async fn sigterm_fails_readiness_then_lets_every_accepted_request_finish() {
         router,
         Duration::from_secs(10),
         Duration::from_secs(30),
-        echos_web::server::stop_signal(app.state.clone()),
+        echos_web::server::stop_signal(app.state.clone(), || ()),
     ));
     // Served once: the server has polled its stop signal, so SIGTERM is ours to handle.
     assert_eq!(fetch(addr, "test", "/readyz").await.unwrap().0, "HTTP/1.1 200 OK");

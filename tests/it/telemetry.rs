@@ -40,6 +40,17 @@ async fn receiver() -> (String, Received) {
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
+/// The ingress's address, a trusted proxy: its `traceparent` is believed.
+fn behind_a_proxy() -> echos_core::Config {
+    let mut cfg = echos_tests::config();
+    cfg.http.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    cfg
+}
+
+fn from_proxy() -> axum::extract::ConnectInfo<std::net::SocketAddr> {
+    axum::extract::ConnectInfo("10.1.2.3:40000".parse().unwrap())
+}
+
 fn traceparent() -> String {
     format!("00-{TRACE_ID}-00f067aa0ba902b7-01")
 }
@@ -59,7 +70,7 @@ async fn request_spans_are_exported_over_otlp_joined_to_the_callers_trace_and_ca
         ..Default::default()
     })
     .unwrap();
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(behind_a_proxy()).await;
     let a = app.tenant().await;
     let r = app.get(&a.host, "/").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -82,6 +93,7 @@ async fn request_spans_are_exported_over_otlp_joined_to_the_callers_trace_and_ca
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, browser.cookie_header())
         .header("traceparent", traceparent())
+        .extension(from_proxy())
         .body(Body::from(body))
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::OK);
@@ -143,16 +155,22 @@ async fn json_logs_are_one_object_a_line_with_the_region_route_request_and_trace
         move || writer.clone(),
     )
     .unwrap();
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(behind_a_proxy()).await;
     let a = app.tenant().await;
-    let req = Request::get("/articles")
-        .header(header::HOST, &a.host)
-        .header("traceparent", traceparent())
-        .body(Body::empty())
-        .unwrap();
-    let r = app.send(req).await;
+    let get = |peer: &str| {
+        Request::get("/articles")
+            .header(header::HOST, &a.host)
+            .header("traceparent", traceparent())
+            .extension(axum::extract::ConnectInfo::<std::net::SocketAddr>(peer.parse().unwrap()))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = app.send(get("10.1.2.3:40000")).await;
     assert_eq!(r.status, StatusCode::OK);
     let request_id = r.header("x-request-id").unwrap().to_owned();
+    // The same header straight from a visitor is not believed.
+    let direct = app.send(get("203.0.113.7:50000")).await;
+    let direct_id = direct.header("x-request-id").unwrap().to_owned();
 
     let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<serde_json::Value> =
@@ -166,6 +184,11 @@ async fn json_logs_are_one_object_a_line_with_the_region_route_request_and_trace
     assert_eq!(line["route"], "/articles");
     assert_eq!(line["method"], "GET");
     assert_eq!(line["trace_id"], TRACE_ID, "the caller's trace, with tracing off too");
+    let direct = lines
+        .iter()
+        .find(|l| l["request_id"] == direct_id.as_str() && l["message"] == "finished processing request")
+        .unwrap_or_else(|| panic!("the direct request's line: {text}"));
+    assert!(direct.get("trace_id").is_none(), "a visitor's traceparent is ignored: {direct}");
     let time = line["time"].as_str().unwrap();
     assert!(time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339).is_ok(), "{time}");
 }

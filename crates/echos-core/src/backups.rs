@@ -10,7 +10,7 @@ use std::io::Write;
 use echos_domain::job::JobKind;
 use futures::StreamExt;
 use serde::Serialize;
-use sqlx::{Acquire, PgPool};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ use crate::media::MediaStore;
 /// Who asks for a scheduled region backup in `platform.exports`.
 pub const REQUESTED_BY: &str = "backup";
 
-/// Key of the lock that keeps two workers from scheduling the same backups.
+/// Key of the lock that keeps two workers from running the same pass.
 const SCHEDULE_LOCK: i64 = 0x6563_686f_735f_6261;
 
 /// What one pass of the schedule did.
@@ -48,17 +48,45 @@ pub async fn run(db: &Db, media: &MediaStore, cfg: &BackupsConfig, only: Option<
         return Ok(Pass::default());
     }
     let pool = db.platform();
-    let mut conn = pool.acquire().await.context("waiting for a connection")?;
-    let mut tx = conn.begin().await.context("starting a transaction")?;
-    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+    // One pass at a time over every worker: the lock is held on a connection of its own for the
+    // whole pass (the platform dump included).
+    let mut lock = pool.acquire().await.context("waiting for a connection")?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(SCHEDULE_LOCK)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *lock)
         .await
         .context("taking the backups lock")?;
     if !got {
         return Ok(Pass::default());
     }
+    let pass = run_locked(db, media, cfg, only).await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(SCHEDULE_LOCK)
+        .execute(&mut *lock)
+        .await
+        .context("releasing the backups lock")?;
+    pass
+}
+
+async fn run_locked(
+    db: &Db,
+    media: &MediaStore,
+    cfg: &BackupsConfig,
+    only: Option<&[Uuid]>,
+) -> Result<Pass, CoreError> {
+    let pool = db.platform();
     let hours = i32::try_from(cfg.interval_hours).unwrap_or(i32::MAX);
+    // A backup whose job never finished (it gave up) counts as failed: the region is due again.
+    sqlx::query!(
+        "UPDATE platform.exports SET status = 'failed'
+          WHERE requested_by = $1 AND status = 'pending' AND created_at < now() - make_interval(hours => $2 * 2)",
+        REQUESTED_BY,
+        hours
+    )
+    .execute(pool)
+    .await
+    .context("closing backups that never finished")?;
+    let mut tx = pool.begin().await.context("starting a transaction")?;
     let due = sqlx::query_scalar!(
         r#"SELECT t.id FROM platform.tenants t
             WHERE t.status IN ('trial', 'active', 'past_due', 'suspended')
@@ -74,7 +102,10 @@ pub async fn run(db: &Db, media: &MediaStore, cfg: &BackupsConfig, only: Option<
     .fetch_all(&mut *tx)
     .await
     .context("finding the regions due for a backup")?;
-    for tenant_id in &due {
+    // Spread over the first half of the interval, so that a region's admin asking for an archive,
+    // or a member's erasure, never waits behind every region's backup (they share a lane).
+    let spread = f64::from(hours) * 3600.0 / 2.0 / due.len().max(1) as f64;
+    for (i, tenant_id) in due.iter().enumerate() {
         let id = Uuid::new_v4();
         sqlx::query!(
             "INSERT INTO platform.exports (id, tenant_id, requested_by) VALUES ($1, $2, $3)",
@@ -86,7 +117,10 @@ pub async fn run(db: &Db, media: &MediaStore, cfg: &BackupsConfig, only: Option<
         .await
         .context("recording a backup")?;
         let job = ExportJob { export_id: id, notify: None, for_operator: false };
-        jobs::enqueue(&mut tx, Some(*tenant_id), JobKind::RegionExport, &job).await?;
+        let job_id = jobs::enqueue(&mut tx, Some(*tenant_id), JobKind::RegionExport, &job).await?;
+        if i > 0 {
+            jobs::postpone(&mut tx, job_id, spread * i as f64).await?;
+        }
     }
     let dump_due = sqlx::query_scalar!(
         r#"SELECT NOT EXISTS (SELECT 1 FROM platform.platform_dumps
@@ -109,7 +143,7 @@ pub async fn prune(pool: &PgPool, media: &MediaStore, days: u64) -> Result<usize
     let old = sqlx::query!(
         r#"SELECT e.id, e.tenant_id FROM platform.exports e
             WHERE e.requested_by = $1 AND e.created_at < now() - make_interval(days => $2)
-              AND e.id <> (SELECT l.id FROM platform.exports l
+              AND e.id IS DISTINCT FROM (SELECT l.id FROM platform.exports l
                             WHERE l.tenant_id = e.tenant_id AND l.requested_by = $1 AND l.status = 'ready'
                             ORDER BY l.created_at DESC LIMIT 1)"#,
         REQUESTED_BY,
@@ -130,7 +164,7 @@ pub async fn prune(pool: &PgPool, media: &MediaStore, days: u64) -> Result<usize
     let dumps = sqlx::query!(
         r#"SELECT id, media_key FROM platform.platform_dumps
             WHERE created_at < now() - make_interval(days => $1)
-              AND id <> (SELECT id FROM platform.platform_dumps ORDER BY created_at DESC LIMIT 1)"#,
+              AND id IS DISTINCT FROM (SELECT id FROM platform.platform_dumps ORDER BY created_at DESC LIMIT 1)"#,
         days
     )
     .fetch_all(pool)

@@ -170,6 +170,20 @@ impl std::fmt::Debug for DatabaseConfig {
     }
 }
 
+impl std::fmt::Debug for TelemetryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The headers carry the collector's credentials: their names only.
+        f.debug_struct("TelemetryConfig")
+            .field("otlp_endpoint", &self.otlp_endpoint.as_deref().map(redact_url))
+            .field("otlp_headers", &self.otlp_headers.keys().collect::<Vec<_>>())
+            .field("service_name", &self.service_name)
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .field("metrics_bind", &self.metrics_bind)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for MailConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MailConfig")
@@ -290,7 +304,7 @@ pub struct TenancyConfig {
     pub migrate_attempts: u32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TelemetryConfig {
     /// OTLP/HTTP endpoint (`http://collector:4318` or `https://…`); none: logs only.

@@ -78,8 +78,10 @@ pub async fn record_ready(pool: &PgPool, tenant_id: Uuid, by: &str, key: &str, b
     Ok(id)
 }
 
-pub async fn mark_ready(pool: &PgPool, id: Uuid, key: &str, bytes: i64) -> Result<(), CoreError> {
-    sqlx::query!(
+/// Records an archive made; false when its row is gone (the region was deleted meanwhile: the
+/// caller removes the file).
+pub async fn mark_ready(pool: &PgPool, id: Uuid, key: &str, bytes: i64) -> Result<bool, CoreError> {
+    let done = sqlx::query!(
         "UPDATE platform.exports SET status = 'ready', media_key = $2, bytes = $3, ready_at = now() WHERE id = $1",
         id,
         key,
@@ -88,7 +90,7 @@ pub async fn mark_ready(pool: &PgPool, id: Uuid, key: &str, bytes: i64) -> Resul
     .execute(pool)
     .await
     .context("marking an export ready")?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn mark_failed(pool: &PgPool, id: Uuid) -> Result<(), CoreError> {

@@ -41,6 +41,15 @@ pub async fn enqueue(
     .context("queueing a job")
 }
 
+/// Makes a job just queued (in the caller's transaction) due `secs` from now rather than at once.
+pub async fn postpone(conn: &mut PgConnection, id: i64, secs: f64) -> Result<(), CoreError> {
+    sqlx::query!("UPDATE platform.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1", id, secs)
+        .execute(conn)
+        .await
+        .context("postponing a job")?;
+    Ok(())
+}
+
 /// Takes up to `limit` due jobs of `kinds` (of one region only, when `only` is given) and leases
 /// them for `lease_secs` (a crashed worker's jobs come back after the lease). Fair between
 /// regions: at most three of a region per batch, each region's oldest first, so one region's ten
@@ -110,10 +119,12 @@ pub async fn renew(pool: &PgPool, id: i64, lease_secs: f64) -> Result<(), CoreEr
     Ok(())
 }
 
-/// Hands a job back untouched (a worker stopping before it began it).
+/// Hands a claimed job back, due now and its attempt not counted (a worker stopping before it
+/// could finish it). Only a job still under its lease: one whose outcome was written is left.
 pub async fn release(pool: &PgPool, id: i64) -> Result<(), CoreError> {
     sqlx::query!(
-        "UPDATE platform.jobs SET run_at = now(), attempts = attempts - 1 WHERE id = $1 AND done_at IS NULL",
+        "UPDATE platform.jobs SET run_at = now(), attempts = greatest(attempts - 1, 0)
+          WHERE id = $1 AND done_at IS NULL AND failed_at IS NULL AND run_at > now()",
         id
     )
     .execute(pool)

@@ -18,7 +18,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use sqlx::PgPool;
+
 use crate::Db;
+use crate::error::{Context, CoreError};
 
 /// The content type of [`render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -92,6 +95,7 @@ pub struct Metrics {
     pub jobs_queued: Family<KindLabels, Gauge>,
     pub jobs_oldest: Family<KindLabels, GaugeF>,
     pub jobs_given_up: Family<KindLabels, Gauge>,
+    pub backups_oldest: GaugeF,
 }
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -116,6 +120,7 @@ impl Metrics {
             jobs_queued: Family::default(),
             jobs_oldest: Family::default(),
             jobs_given_up: Family::default(),
+            backups_oldest: GaugeF::default(),
         };
         let r = &mut m.registry;
         r.register("http_requests", "Requests answered, by route template and status", m.http_requests.clone());
@@ -139,16 +144,21 @@ impl Metrics {
         r.register("webhook_events", "Stripe webhook deliveries, by event type and outcome", m.webhook_events.clone());
         r.register("job_runs", "Jobs run by this process, by kind", m.job_runs.clone());
         r.register("job_failures", "Job attempts that failed in this process, by kind", m.job_failures.clone());
-        r.register("jobs_queued", "Jobs due or waiting to be retried, by kind (all processes)", m.jobs_queued.clone());
+        r.register("jobs_queued", "Jobs due and not taken, by kind (all processes)", m.jobs_queued.clone());
         r.register(
             "jobs_oldest_age_seconds",
-            "Age of the oldest job waiting, by kind (0 when none waits)",
+            "How late the most overdue job is, by kind: now minus its due time (0 when none is due)",
             m.jobs_oldest.clone(),
         );
         r.register(
             "jobs_given_up",
-            "Jobs given up after their last attempt and not pruned, by kind",
+            "Jobs that gave up after their last attempt, by kind (until retried)",
             m.jobs_given_up.clone(),
+        );
+        r.register(
+            "backups_oldest_age_seconds",
+            "The oldest of the open regions' newest backups: its age (since the region opened if it has none)",
+            m.backups_oldest.clone(),
         );
         m
     }
@@ -187,9 +197,61 @@ pub fn method_label(method: &str) -> &'static str {
     }
 }
 
-/// The metrics as OpenMetrics text, with the pools' sizes and the queue's state read now. The
-/// queue is read over the control plane's pool; if the database does not answer, the rest is
-/// still served (the pool gauges then say why).
+/// What the database says of the queue and the backups, read at most every few seconds however
+/// often `/metrics` is scraped (one reader at a time: a burst of scrapes cannot take the control
+/// plane's connections).
+#[derive(Debug, Clone, Default)]
+struct Shared {
+    queue: Vec<QueueState>,
+    backups_oldest_secs: f64,
+}
+
+#[derive(Debug, Clone)]
+struct QueueState {
+    kind: String,
+    due: i64,
+    late_secs: f64,
+    given_up: i64,
+}
+
+static SHARED: LazyLock<tokio::sync::Mutex<Option<(std::time::Instant, Shared)>>> =
+    LazyLock::new(|| tokio::sync::Mutex::new(None));
+
+const SHARED_FOR: Duration = Duration::from_secs(5);
+
+async fn read_shared(pool: &PgPool) -> Result<Shared, CoreError> {
+    let queue = sqlx::query!(
+        r#"SELECT kind,
+                  count(*) FILTER (WHERE failed_at IS NULL AND run_at <= now()) AS "due!",
+                  coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE failed_at IS NULL AND run_at <= now())), 0)::float8
+                      AS "late!",
+                  count(*) FILTER (WHERE failed_at IS NOT NULL) AS "given_up!"
+             FROM platform.jobs
+            WHERE done_at IS NULL
+            GROUP BY kind
+            ORDER BY kind"#
+    )
+    .fetch_all(pool)
+    .await
+    .context("reading the job queue's state")?
+    .into_iter()
+    .map(|r| QueueState { kind: r.kind, due: r.due, late_secs: r.late, given_up: r.given_up })
+    .collect();
+    let backups_oldest_secs = sqlx::query_scalar!(
+        r#"SELECT coalesce(max(extract(epoch FROM now() - coalesce(b.newest, t.created_at))), 0)::float8 AS "age!"
+             FROM platform.tenants t
+             LEFT JOIN LATERAL (SELECT max(e.ready_at) AS newest FROM platform.exports e
+                                 WHERE e.tenant_id = t.id AND e.status = 'ready') b ON true
+            WHERE t.status IN ('trial', 'active', 'past_due', 'suspended')"#
+    )
+    .fetch_one(pool)
+    .await
+    .context("reading the backups' ages")?;
+    Ok(Shared { queue, backups_oldest_secs })
+}
+
+/// The metrics as OpenMetrics text, with the pools' sizes read now and the queue's and backups'
+/// state at most a few seconds old. If the database does not answer, the rest is still served.
 pub async fn render(db: &Db) -> String {
     let m = &*METRICS;
     for (labels, pool) in db.pools() {
@@ -199,23 +261,32 @@ pub async fn render(db: &Db) -> String {
         m.pool_idle.get_or_create(&labels).set(idle);
         m.pool_max.get_or_create(&labels).set(i64::from(pool.options().get_max_connections()));
     }
-    match tokio::time::timeout(Duration::from_secs(2), crate::operations::queue(db.platform())).await {
-        Ok(Ok(state)) => {
-            m.jobs_queued.clear();
-            m.jobs_oldest.clear();
-            m.jobs_given_up.clear();
-            for line in state {
-                let labels = KindLabels { kind: line.kind };
-                m.jobs_queued.get_or_create(&labels).set(line.waiting);
-                m.jobs_oldest.get_or_create(&labels).set(line.oldest_secs.unwrap_or(0.0));
-                m.jobs_given_up.get_or_create(&labels).set(line.failed);
+    {
+        let mut kept = SHARED.lock().await;
+        let fresh = kept.as_ref().is_some_and(|(at, _)| at.elapsed() < SHARED_FOR);
+        if !fresh {
+            match tokio::time::timeout(Duration::from_secs(2), read_shared(db.platform())).await {
+                Ok(Ok(shared)) => {
+                    m.jobs_queued.clear();
+                    m.jobs_oldest.clear();
+                    m.jobs_given_up.clear();
+                    for q in &shared.queue {
+                        let labels = KindLabels { kind: q.kind.clone() };
+                        m.jobs_queued.get_or_create(&labels).set(q.due);
+                        m.jobs_oldest.get_or_create(&labels).set(q.late_secs);
+                        m.jobs_given_up.get_or_create(&labels).set(q.given_up);
+                    }
+                    m.backups_oldest.set(shared.backups_oldest_secs);
+                    *kept = Some((std::time::Instant::now(), shared));
+                }
+                Ok(Err(e)) => tracing::warn!(error = ?e, "metrics: the job queue could not be read"),
+                Err(_) => tracing::warn!("metrics: the job queue did not answer within 2 s"),
             }
         }
-        Ok(Err(e)) => tracing::warn!(error = ?e, "metrics: the job queue could not be read"),
-        Err(_) => tracing::warn!("metrics: the job queue did not answer within 2 s"),
+        let mut out = String::with_capacity(16 * 1024);
+        // Writing to a String cannot fail. (Encoded under the lock: no scrape sees the families
+        // between their clearing and their filling.)
+        let _ = prometheus_client::encoding::text::encode(&mut out, &m.registry);
+        out
     }
-    let mut out = String::with_capacity(16 * 1024);
-    // Writing to a String cannot fail.
-    let _ = prometheus_client::encoding::text::encode(&mut out, &m.registry);
-    out
 }

@@ -46,9 +46,11 @@ impl S3Store {
         let http =
             aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
         let region = Region::new(cfg.s3_region.clone());
-        let credentials = match (&cfg.s3_access_key_id, &cfg.s3_secret_access_key) {
+        // An empty value (an empty Secret in a chart) is no value.
+        let set = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let credentials = match (set(&cfg.s3_access_key_id), set(&cfg.s3_secret_access_key)) {
             (Some(id), Some(secret)) => {
-                SharedCredentialsProvider::new(Credentials::new(id, secret, None, None, "echosciences.toml"))
+                SharedCredentialsProvider::new(Credentials::new(&id, &secret, None, None, "echosciences.toml"))
             }
             (None, None) => SharedCredentialsProvider::new(DefaultChain {
                 chain: Arc::new(tokio::sync::OnceCell::new()),

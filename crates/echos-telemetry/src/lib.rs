@@ -18,7 +18,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 /// What the logs and traces are made of (`[telemetry]` of the configuration).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     /// A `tracing` filter (`info,sqlx=warn`); `RUST_LOG` overrides it.
     pub filter: String,
@@ -29,6 +29,19 @@ pub struct Settings {
     /// Sent with every export (a collector's credentials).
     pub otlp_headers: HashMap<String, String>,
     pub service_name: String,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The headers carry the collector's credentials: their names only.
+        f.debug_struct("Settings")
+            .field("filter", &self.filter)
+            .field("json", &self.json)
+            .field("otlp_endpoint", &self.otlp_endpoint)
+            .field("otlp_headers", &self.otlp_headers.keys().collect::<Vec<_>>())
+            .field("service_name", &self.service_name)
+            .finish()
+    }
 }
 
 /// Flushes exported spans when dropped; keep it alive for the life of the process.
@@ -103,9 +116,10 @@ where
         let mut line = serde_json::Map::new();
         let time =
             time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        line.insert("time".into(), Value::String(time));
-        line.insert("level".into(), Value::String(meta.level().as_str().to_owned()));
-        line.insert("target".into(), Value::String(meta.target().to_owned()));
+        // First in the line; set again at the end, so that no field can stand in for them.
+        line.insert("time".into(), Value::Null);
+        line.insert("level".into(), Value::Null);
+        line.insert("target".into(), Value::Null);
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 let ext = span.extensions();
@@ -117,6 +131,9 @@ where
             }
         }
         event.record(&mut Fields(&mut line));
+        line.insert("time".into(), Value::String(time));
+        line.insert("level".into(), Value::String(meta.level().as_str().to_owned()));
+        line.insert("target".into(), Value::String(meta.target().to_owned()));
         writeln!(writer, "{}", Value::Object(line))
     }
 }

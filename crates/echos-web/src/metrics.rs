@@ -19,22 +19,30 @@ struct Answered(MatchedPath);
 /// Outside the time-out, so a request cut by it is counted (as `unmatched`: its route is lost
 /// with the work).
 pub async fn track(req: Request, next: Next) -> Response {
-    let started = Instant::now();
     let method = method_label(req.method().as_str());
     METRICS.http_in_flight.inc();
-    // Dropped with the future too: a client who hangs up is no longer in flight.
-    let _in_flight = InFlight;
+    // Dropped with the future too: a client who hangs up is no longer in flight, and is counted
+    // as `499` (the work itself goes on to its end, `router::run_to_completion`).
+    let mut in_flight = InFlight { method, started: Instant::now(), answered: false };
     let resp = next.run(req).await;
     let route = resp.extensions().get::<Answered>().map_or("unmatched", |a| a.0.as_str());
-    METRICS.request(method, route, resp.status().as_u16(), started.elapsed());
+    METRICS.request(method, route, resp.status().as_u16(), in_flight.started.elapsed());
+    in_flight.answered = true;
     resp
 }
 
-struct InFlight;
+struct InFlight {
+    method: &'static str,
+    started: Instant,
+    answered: bool,
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         METRICS.http_in_flight.dec();
+        if !self.answered {
+            METRICS.request(self.method, "unmatched", 499, self.started.elapsed());
+        }
     }
 }
 
@@ -59,7 +67,10 @@ pub fn router(db: Db) -> Router {
     )
 }
 
-/// Serves [`router`] on `listener` until the task is dropped.
+/// Serves [`router`] on `listener` until the task is dropped, with the same header read
+/// time-out as the site.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
-    axum::serve(listener, router(db)).await
+    let timeout = std::time::Duration::from_secs(10);
+    crate::server::serve_http(listener, router(db), timeout, timeout, std::future::pending()).await;
+    Ok(())
 }

@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), page_cache::serve))
         .layer(middleware::from_fn_with_state(state.clone(), site::resolve));
 
+    let trusted = std::sync::Arc::new(state.config.http.trusted_proxies.clone());
     Router::new()
         .merge(pages::probes())
         // A domain waiting for verification is no region's yet: its token is served before any
@@ -165,7 +166,7 @@ pub fn router(state: AppState) -> Router {
         // or a log line.
         .route_layer(
             TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<_>| {
+                .make_span_with(move |req: &Request<_>| {
                     let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
                     let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("", |m| m.as_str());
                     let span = tracing::info_span!(
@@ -178,9 +179,11 @@ pub fn router(state: AppState) -> Router {
                         region = tracing::field::Empty,
                         trace_id = tracing::field::Empty
                     );
-                    // A W3C `traceparent` from the caller (a proxy, a load balancer) makes this
-                    // request a part of its trace.
-                    let parent = req.headers().get("traceparent").and_then(|v| v.to_str().ok());
+                    // A W3C `traceparent` from a trusted proxy (the ingress, a load balancer)
+                    // makes this request a part of its trace; a visitor's own is not believed.
+                    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+                    let from_proxy = peer.is_some_and(|p| trusted.iter().any(|net| net.contains(&p.0.ip())));
+                    let parent = req.headers().get("traceparent").and_then(|v| v.to_str().ok()).filter(|_| from_proxy);
                     if let Some(trace_id) = echos_core::trace::adopt(&span, parent) {
                         span.record("trace_id", trace_id);
                     }

@@ -6,9 +6,10 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use futures::FutureExt as _;
-
 use crate::state::AppState;
+
+/// At most this many connections waiting in the backlog are taken once the stop has come.
+const MAX_DRAINED: usize = 4096;
 
 /// Serves HTTP/1.1 until `stop` completes, then lets the requests in flight finish (for at most
 /// `grace`). A client gets `header_read_timeout` to send a request's headers: a slow one
@@ -27,12 +28,16 @@ pub async fn serve_http(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
     let mut stopping = false;
+    let mut drained = 0usize;
     loop {
         let (stream, peer) = if stopping {
-            // Connections the kernel has already accepted are served too, then the listener
-            // closes: a client that got through is never reset.
-            match listener.accept().now_or_never() {
-                Some(Ok(a)) => a,
+            // Connections the kernel has already accepted (its backlog) are served too, then the
+            // listener closes.
+            match tokio::time::timeout(Duration::from_millis(5), listener.accept()).await {
+                Ok(Ok(a)) if drained < MAX_DRAINED => {
+                    drained += 1;
+                    a
+                }
                 _ => break,
             }
         } else {
@@ -76,9 +81,11 @@ pub async fn serve_http(
 /// Completes when the process is asked to stop: on SIGTERM (an orchestrator), `/readyz` fails at
 /// once and requests are still taken for `http.shutdown_delay_secs`, so the load balancer has
 /// taken the replica out before its listener closes; on Ctrl-C, at once.
-pub async fn stop_signal(app: AppState) {
+/// `on_signal` runs as soon as the signal comes (`serve` stops its worker from taking jobs).
+pub async fn stop_signal(app: AppState, on_signal: impl FnOnce()) {
     let term = shutdown_signal().await;
     app.stopping.store(true, Ordering::Relaxed);
+    on_signal();
     let delay = Duration::from_secs(app.config.http.shutdown_delay_secs);
     if term && !delay.is_zero() {
         tracing::info!(delay_secs = delay.as_secs(), "not ready any more; still answering until the delay is over");

@@ -37,18 +37,28 @@ fn always() -> Vec<&'static str> {
 pub async fn run_due(app: &AppState, only: Option<uuid::Uuid>) -> Result<usize, CoreError> {
     let mut ran = 0;
     for lane in Lane::ALL {
-        ran += run_lane(app, lane, only).await?;
+        ran += run_lane(app, lane, only, None).await?;
     }
     Ok(ran)
 }
 
-/// Runs the due jobs of one lane until there are none, its lane's number at a time.
-async fn run_lane(app: &AppState, lane: Lane, only: Option<uuid::Uuid>) -> Result<usize, CoreError> {
+/// Runs the due jobs of one lane until there are none (or `stop` says so), its lane's number at a
+/// time: a job is claimed only when it can start at once, so none waits out its lease unstarted.
+async fn run_lane(
+    app: &AppState,
+    lane: Lane,
+    only: Option<uuid::Uuid>,
+    stop: Option<&tokio::sync::watch::Receiver<bool>>,
+) -> Result<usize, CoreError> {
     let kinds = JobKind::codes_of(lane);
     let always = always();
     let mut ran = 0;
     loop {
-        let batch = jobs::claim(app.db.platform(), &kinds, &always, 10, lane.lease_secs(), only).await?;
+        if stop.is_some_and(|s| *s.borrow()) {
+            return Ok(ran);
+        }
+        let limit = lane.concurrency() as i64;
+        let batch = jobs::claim(app.db.platform(), &kinds, &always, limit, lane.lease_secs(), only).await?;
         if batch.is_empty() {
             return Ok(ran);
         }
@@ -169,7 +179,7 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
         let (app, mut stop) = (app.clone(), stop.clone());
         lanes.push(tokio::spawn(async move {
             while !*stop.borrow() {
-                if let Err(e) = run_lane(&app, lane, only).await {
+                if let Err(e) = run_lane(&app, lane, only, Some(&stop)).await {
                     tracing::warn!(lane = lane.name(), error = ?e, "the job queue is unreachable");
                 }
                 tokio::select! {
@@ -191,32 +201,10 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
             _ = tick.tick() => {}
             _ = stop.changed() => break,
         }
-        let now = time::OffsetDateTime::now_utc();
-        match lifecycle::sweep(&app.db, &app.media, &app.config.billing, now).await {
-            Ok(swept) if swept != lifecycle::Swept::default() => tracing::info!(?swept, "lifecycle sweep"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
-        }
-        if minutes.is_multiple_of(60) {
-            match echos_core::events::send_reminders(&app.db).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reminded = n, "event reminders"),
-                Err(e) => tracing::warn!(error = ?e, "event reminders failed"),
-            }
-        }
-        if minutes.is_multiple_of(60) {
-            match echos_core::backups::run(&app.db, &app.media, &app.config.backups, None).await {
-                Ok(pass) if pass != echos_core::backups::Pass::default() => tracing::info!(?pass, "backups"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "backups failed"),
-            }
-        }
-        if minutes.is_multiple_of(10) {
-            match jobs::prune(app.db.platform()).await {
-                Ok(p) if p != jobs::Pruned::default() => tracing::info!(?p, "old rows pruned"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "pruning failed"),
-            }
+        // Cut short by a stop: what it was doing is in transactions that roll back.
+        tokio::select! {
+            () = schedules(&app, minutes) => {}
+            _ = stop.changed() => break,
         }
         minutes += 1;
     }
@@ -224,13 +212,15 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
     let handles: Vec<_> = lanes.iter().map(tokio::task::JoinHandle::abort_handle).collect();
     let mut all = futures::future::join_all(lanes);
     if tokio::time::timeout(grace, &mut all).await.is_err() {
-        // Jobs still under way: cut them and hand them back, so that another worker takes them
-        // now rather than after their lease (their attempt is not counted).
-        let running: Vec<i64> =
-            app.running_jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().collect();
+        // Jobs still under way: cut them (each job's task with its lane's) and, once they are
+        // stopped, hand them back, so that another worker takes them now rather than after their
+        // lease (their attempt is not counted).
         for lane in handles {
             lane.abort();
         }
+        all.await;
+        let running: Vec<i64> =
+            app.running_jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().collect();
         for id in running {
             match jobs::release(app.db.platform(), id).await {
                 Ok(()) => tracing::info!(job = id, "a job under way was handed back to the queue"),
@@ -241,6 +231,36 @@ pub async fn run_forever(app: AppState, stop: tokio::sync::watch::Receiver<bool>
         }
     }
     tracing::info!("the worker stopped");
+}
+
+/// What the worker does on the clock, once a minute: the lifecycle's sweep; every ten minutes the
+/// pruning of old rows; every hour the reminders of tomorrow's events and the backups.
+async fn schedules(app: &AppState, minutes: u64) {
+    let now = time::OffsetDateTime::now_utc();
+    match lifecycle::sweep(&app.db, &app.media, &app.config.billing, now).await {
+        Ok(swept) if swept != lifecycle::Swept::default() => tracing::info!(?swept, "lifecycle sweep"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = ?e, "the lifecycle sweep failed"),
+    }
+    if minutes.is_multiple_of(60) {
+        match echos_core::events::send_reminders(&app.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminded = n, "event reminders"),
+            Err(e) => tracing::warn!(error = ?e, "event reminders failed"),
+        }
+        match echos_core::backups::run(&app.db, &app.media, &app.config.backups, None).await {
+            Ok(pass) if pass != echos_core::backups::Pass::default() => tracing::info!(?pass, "backups"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e, "backups failed"),
+        }
+    }
+    if minutes.is_multiple_of(10) {
+        match jobs::prune(app.db.platform()).await {
+            Ok(p) if p != jobs::Pruned::default() => tracing::info!(?p, "old rows pruned"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e, "pruning failed"),
+        }
+    }
 }
 
 async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError> {
@@ -279,7 +299,10 @@ async fn run(app: &AppState, mailer: &Mailer, job: &Job) -> Result<(), CoreError
             let bytes = archive::export(&app.db, &app.media, &tenant).await?;
             let size = bytes.len() as i64;
             let key = app.media.put_export(tenant.id, export_id, bytes).await?;
-            exports::mark_ready(pool, export_id, &key, size).await?;
+            if !exports::mark_ready(pool, export_id, &key, size).await? {
+                // The region was deleted while its archive was made: nothing of it is kept.
+                return app.media.delete_export(tenant.id, export_id).await;
+            }
             let Some(account_id) = notify else { return Ok(()) };
             let Some(to) = accounts::email_of(pool, account_id).await? else { return Ok(()) };
             let (link, name, locale) = if for_operator {

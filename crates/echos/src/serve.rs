@@ -55,7 +55,12 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     let http = &counter.config.http;
     let (timeout, grace) =
         (Duration::from_secs(http.header_read_timeout_secs), Duration::from_secs(http.shutdown_grace_secs));
-    echos_web::server::serve_http(listener, app, timeout, grace, echos_web::server::stop_signal(counter.clone())).await;
+    // The worker stops taking jobs as soon as the signal comes; the site answers on.
+    let stop_jobs = stop_worker.clone();
+    let stop = echos_web::server::stop_signal(counter.clone(), move || {
+        let _ = stop_jobs.send(true);
+    });
+    echos_web::server::serve_http(listener, app, timeout, grace, stop).await;
     tracing::info!("stopped; requests in flight have finished");
     if let Some(pages) = &counter.pages {
         let (entries, bytes) = pages.usage();
