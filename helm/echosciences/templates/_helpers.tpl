@@ -170,6 +170,8 @@ chart's Secret, otherwise from the group's existingSecret.
 {{- /* Jobs run in the worker Deployment, or else inside serve. */}}
 - name: ECHOS_ACCOUNTS__WORKER_IN_SERVE
   value: {{ not $v.worker.enabled | quote }}
+- name: ECHOS_ACCOUNTS__WORKER_STOP_GRACE_SECS
+  value: {{ $v.worker.stopGraceSecs | quote }}
 {{- with $v.telemetry.otlpEndpoint }}
 - name: ECHOS_TELEMETRY__OTLP_ENDPOINT
   value: {{ . | quote }}
