@@ -345,3 +345,42 @@ async fn every_table_visitors_see_tells_of_its_changes() {
     }
     assert!(unplaced.is_empty(), "{unplaced:#?}");
 }
+
+#[tokio::test]
+async fn a_hit_asks_nothing_of_the_region_and_a_closed_region_is_no_longer_served() {
+    let app = TestApp::new().await;
+    let a = app.tenant().await;
+    assert_eq!(app.get(&a.host, "/").await.status, StatusCode::OK);
+    // A hit is answered before the region is resolved: no host look-up.
+    let lookups = || {
+        ["hit", "miss"]
+            .iter()
+            .map(|o| {
+                echos_core::metrics::METRICS
+                    .host_cache
+                    .get_or_create(&echos_core::metrics::OutcomeLabels { outcome: o })
+                    .get()
+            })
+            .sum::<u64>()
+    };
+    let before = lookups();
+    let again = app.get(&a.host, "/").await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(lookups(), before, "no host look-up for a cached page");
+    // Another host of no region, the same path: never the cached page.
+    assert_eq!(app.get("nulle-part.test", "/").await.status, StatusCode::NOT_FOUND);
+
+    // Closed: its cached pages are not served any more (the change reaches the process through
+    // NOTIFY, like any change of a region's row).
+    echos_tests::close_region(&app, &a).await;
+    let start = Instant::now();
+    loop {
+        let r = app.get(&a.host, "/").await;
+        if r.status != StatusCode::OK {
+            assert_ne!(r.body, again.body);
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(1), "a closed region was still served from the cache");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -78,14 +78,15 @@ async fn metrics_count_requests_pools_caches_jobs_and_mail() {
     assert!(value(&before, &format!("echos_db_pool_wait_seconds_count{labels}")) >= 2.0);
     assert!(value(&before, r#"echos_db_pool_connections{cluster="main",pool="platform"}"#) >= 1.0);
 
-    // The host cache: every look-up counted, the first one a miss. (Other tests opening regions
+    // The host cache: every look-up counted (a page cache hit needs none), the first one a miss.
+    // (Other tests opening regions
     // empty every process's host and page caches through NOTIFY: a hit may become a miss.)
     let lookups = |s: &HashMap<String, f64>, cache: &str| {
         let get = |o: &str| s.get(&format!(r#"echos_{cache}_lookups_total{{outcome="{o}"}}"#)).copied().unwrap_or(0.0);
         (get("hit"), get("miss"))
     };
     let (hits, misses) = lookups(&before, "host_cache");
-    assert!(misses >= 1.0 && hits + misses >= 5.0, "{hits} hits, {misses} misses");
+    assert!(misses >= 1.0 && hits + misses >= 3.0, "{hits} hits, {misses} misses");
     // The page cache: the anonymous GETs looked up (the sign-up's POST is never cached).
     let (hits, misses) = lookups(&before, "page_cache");
     assert_eq!(hits + misses, 4.0);

@@ -116,7 +116,7 @@ where
         let mut line = serde_json::Map::new();
         let time =
             time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        // First in the line; set again at the end, so that no field can stand in for them.
+        // Set again at the end, so that no field can stand in for them.
         line.insert("time".into(), Value::Null);
         line.insert("level".into(), Value::Null);
         line.insert("target".into(), Value::Null);

@@ -5,10 +5,14 @@
 //! - **What is kept**: only a response `session::load` marked [`Shareable`] — a GET answered 200
 //!   to a visitor with no session, that sets no cookie, carries no form token and has no cache
 //!   policy of its own. A request with a session cookie never reads the cache.
-//! - **The key**: the region, its content generation and the epoch (`directory::Freshness`, read
-//!   *before* rendering), the language, and the path with its query. Nothing else varies an
-//!   anonymous page: the host is the region's primary one (others are redirected before this
-//!   layer), the theme is CSS.
+//! - **The key**: the host as asked, the `lang` cookie as sent, and the path with its query —
+//!   all known before the region is resolved, so a hit ([`answer`], the outermost layer of the
+//!   sites) costs no region look-up, no session and no database. Nothing else varies an anonymous
+//!   page: a region answers anonymous reads on its primary host only (others are redirected), the
+//!   theme is CSS. Each entry keeps its region and the content generation and epoch
+//!   (`directory::Freshness`) read *before* rendering: it is served only while they are unchanged.
+//!   A region closed by the clock alone (a suspension's end) rather than by a write is served from
+//!   the cache for at most `http.page_cache_ttl_secs`.
 //! - **Retired**: a write to what visitors see bumps the region's generation in every process
 //!   (triggers → `NOTIFY` → each process's listener): entries under the old one are never served
 //!   again and age out. `http.page_cache_ttl_secs` bounds what changes with the clock alone.
@@ -28,7 +32,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use echos_domain::Locale;
-use uuid::Uuid;
 
 use crate::router::Viewed;
 use crate::session::{HOST_COOKIES, PLAIN_COOKIES, Shareable};
@@ -42,17 +45,27 @@ const COMPRESS_INLINE_UP_TO: usize = 128 * 1024;
 
 #[derive(Clone)]
 pub struct PageCache {
-    entries: moka::sync::Cache<Key, Arc<Entry>>,
+    entries: moka::sync::Cache<Key, Arc<Kept>>,
     max_entry: usize,
 }
 
+/// What a request is looked up by, before its region is resolved: the host as asked (a region
+/// answers anonymous reads on its primary host only, others are redirected), the `lang` cookie as
+/// sent (none: the region's default language), the path and query.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    tenant: Uuid,
+    host: Box<str>,
+    lang: Option<Locale>,
+    target: Box<str>,
+}
+
+/// An entry with what it was rendered for: served only while its region's content generation
+/// and the epoch are those read before rendering.
+struct Kept {
+    tenant: Arc<echos_core::Tenant>,
     epoch: u64,
     generation: u64,
-    locale: Locale,
-    target: Box<str>,
+    entry: Arc<Entry>,
 }
 
 /// A response as kept: its headers (with its `ETag`), its body and the body's encodings.
@@ -73,7 +86,9 @@ impl PageCache {
         (bytes > 0).then(|| Self {
             entries: moka::sync::Cache::builder()
                 .max_capacity(bytes)
-                .weigher(|k: &Key, e: &Arc<Entry>| u32::try_from(k.target.len() + e.weight()).unwrap_or(u32::MAX))
+                .weigher(|k: &Key, e: &Arc<Kept>| {
+                    u32::try_from(k.host.len() + k.target.len() + e.entry.weight()).unwrap_or(u32::MAX)
+                })
                 .time_to_live(ttl)
                 .build(),
             max_entry,
@@ -239,8 +254,62 @@ struct Asked {
     if_none_match: Option<HeaderValue>,
 }
 
-/// Middleware (between the region's resolution and the session): serves an anonymous GET from
-/// the cache, or keeps the response the rest of the stack gives it when it is shareable.
+/// The key of an anonymous GET, or `None` when the cache is not for it (a session cookie, a
+/// host that does not parse).
+fn key_of(app: &AppState, req: &Request, host: Option<&str>) -> Option<Key> {
+    let jar = CookieJar::from_headers(req.headers());
+    if jar.get(HOST_COOKIES.session).is_some() || jar.get(PLAIN_COOKIES.session).is_some() {
+        return None;
+    }
+    let lang = [HOST_COOKIES.lang, PLAIN_COOKIES.lang]
+        .into_iter()
+        .find_map(|n| jar.get(n))
+        .and_then(|c| Locale::parse(c.value()));
+    let host: Box<str> = match host {
+        Some(h) => h.into(),
+        None => {
+            let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+            let authority = req.uri().authority().map(|a| a.as_str());
+            crate::site::request_host(req.headers(), authority, peer, &app.config.http.trusted_proxies)
+                .ok()?
+                .as_str()
+                .into()
+        }
+    };
+    Some(Key { host, lang, target: req.uri().path_and_query().map_or("/", |p| p.as_str()).into() })
+}
+
+/// Middleware (before the region's resolution): answers an anonymous GET from the cache without
+/// resolving the region, parsing the session or asking the database — when the entry's region has
+/// not changed since it was rendered. The page view is counted as for any page.
+pub async fn answer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(cache) = app.pages.as_ref() else { return next.run(req).await };
+    if req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    let Some(key) = key_of(&app, &req, None) else { return next.run(req).await };
+    use echos_core::metrics::{METRICS, Metrics};
+    if let Some(kept) = cache.entries.get(&key)
+        && app.directory.freshness().of(&kept.tenant.schema) == (kept.epoch, kept.generation)
+    {
+        Metrics::outcome(&METRICS.page_cache, "hit");
+        tracing::Span::current().record("region", kept.tenant.slug.as_str());
+        if kept.entry.html {
+            app.views.record(&kept.tenant, time::OffsetDateTime::now_utc().date(), kept.entry.viewed);
+        }
+        let asked = Asked {
+            encoding: Encoding::preferred(req.headers()),
+            if_none_match: req.headers().get(header::IF_NONE_MATCH).cloned(),
+        };
+        return kept.entry.respond(&asked);
+    }
+    Metrics::outcome(&METRICS.page_cache, "miss");
+    next.run(req).await
+}
+
+/// Middleware (between the region's resolution and the session): keeps the response to an
+/// anonymous GET when the rest of the stack marks it shareable; a write retires what this process
+/// kept of the region at once.
 pub async fn serve(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let tenant = match req.extensions().get::<Site>() {
         Some(Site::Region(t)) => t.clone(),
@@ -254,30 +323,17 @@ pub async fn serve(State(app): State<AppState>, req: Request, next: Next) -> Res
         return resp;
     }
     let Some(cache) = app.pages.as_ref() else { return next.run(req).await };
-    if req.method() != Method::GET || has_session(req.headers()) {
+    if req.method() != Method::GET {
         return next.run(req).await;
     }
+    let host = req.extensions().get::<crate::gate::RequestHost>().map(|h| h.0.as_str().to_owned());
+    let Some(key) = key_of(&app, &req, host.as_deref()) else { return next.run(req).await };
+    // Read before rendering: a write that commits meanwhile makes this entry stale at once.
     let (epoch, generation) = app.directory.freshness().of(&tenant.schema);
-    let key = Key {
-        tenant: tenant.id,
-        epoch,
-        generation,
-        locale: crate::site::locale_of(req.headers(), req.extensions().get::<Site>()),
-        target: req.uri().path_and_query().map_or("/", |p| p.as_str()).into(),
-    };
     let asked = Asked {
         encoding: Encoding::preferred(req.headers()),
         if_none_match: req.headers().get(header::IF_NONE_MATCH).cloned(),
     };
-    use echos_core::metrics::{METRICS, Metrics};
-    if let Some(entry) = cache.entries.get(&key) {
-        Metrics::outcome(&METRICS.page_cache, "hit");
-        if entry.html {
-            app.views.record(&tenant, time::OffsetDateTime::now_utc().date(), entry.viewed);
-        }
-        return entry.respond(&asked);
-    }
-    Metrics::outcome(&METRICS.page_cache, "miss");
     let resp = next.run(req).await;
     if resp.extensions().get::<Shareable>().is_none() {
         return resp;
@@ -286,18 +342,11 @@ pub async fn serve(State(app): State<AppState>, req: Request, next: Next) -> Res
         Ok(entry) => {
             let entry = Arc::new(entry);
             let resp = entry.respond(&asked);
-            cache.entries.insert(key, entry);
+            cache.entries.insert(key, Arc::new(Kept { tenant, epoch, generation, entry }));
             resp
         }
         Err(resp) => resp,
     }
-}
-
-/// Whether the request carries a session cookie (valid or not: such a visitor is never served
-/// from the cache, nor is what they get kept unless it proves shareable).
-fn has_session(headers: &HeaderMap) -> bool {
-    let jar = CookieJar::from_headers(headers);
-    jar.get(HOST_COOKIES.session).is_some() || jar.get(PLAIN_COOKIES.session).is_some()
 }
 
 #[cfg(test)]

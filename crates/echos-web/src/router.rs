@@ -150,7 +150,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), page_cache::serve))
-        .layer(middleware::from_fn_with_state(state.clone(), site::resolve));
+        .layer(middleware::from_fn_with_state(state.clone(), site::resolve))
+        .layer(middleware::from_fn_with_state(state.clone(), page_cache::answer));
 
     let trusted = std::sync::Arc::new(state.config.http.trusted_proxies.clone());
     Router::new()
