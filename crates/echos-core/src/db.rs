@@ -27,6 +27,8 @@ pub const MAIN_DATABASE: &str = "main";
 pub struct Db {
     platform: PgPool,
     clusters: HashMap<String, Vec<PgPool>>,
+    /// Each sub-pool's metric labels, made once.
+    labels: HashMap<String, Vec<crate::metrics::PoolLabels>>,
 }
 
 impl Db {
@@ -64,7 +66,17 @@ impl Db {
         .statement_cache_capacity(cfg.statement_cache);
         let subpools =
             (0..cfg.subpools.max(1)).map(|_| pool(cfg.pool_size).connect_lazy_with(regions.clone())).collect();
-        Ok(Self { platform, clusters: HashMap::from([(MAIN_DATABASE.to_owned(), subpools)]) })
+        let clusters = HashMap::from([(MAIN_DATABASE.to_owned(), subpools)]);
+        let labels = clusters
+            .iter()
+            .map(|(name, pools): (&String, &Vec<PgPool>)| {
+                let labels = (0..pools.len())
+                    .map(|i| crate::metrics::PoolLabels { cluster: name.clone(), pool: i.to_string() })
+                    .collect();
+                (name.clone(), labels)
+            })
+            .collect();
+        Ok(Self { platform, clusters, labels })
     }
 
     /// The control-plane pool: platform tables only, always schema-qualified.
@@ -78,11 +90,18 @@ impl Db {
         let mut all =
             vec![(PoolLabels { cluster: MAIN_DATABASE.to_owned(), pool: "platform".to_owned() }, &self.platform)];
         for (cluster, pools) in &self.clusters {
-            for (i, p) in pools.iter().enumerate() {
-                all.push((PoolLabels { cluster: cluster.clone(), pool: i.to_string() }, p));
+            for (p, labels) in pools.iter().zip(&self.labels[cluster]) {
+                all.push((labels.clone(), p));
             }
         }
         all
+    }
+
+    /// Records how long a region's sub-pool took to give a connection.
+    fn waited(&self, tenant: &Tenant, i: usize, asked: std::time::Instant) {
+        if let Some(labels) = self.labels.get(&tenant.database).and_then(|l| l.get(i)) {
+            crate::metrics::METRICS.pool_waited(labels, asked.elapsed());
+        }
     }
 
     /// The sub-pool that serves this region, with its number (for the metrics).
@@ -122,7 +141,7 @@ impl Db {
         let (pool, i) = self.subpool_of(tenant)?;
         let asked = std::time::Instant::now();
         let mut conn = pool.acquire().await.context("waiting for a connection")?;
-        crate::metrics::METRICS.pool_waited(&tenant.database, &i.to_string(), asked.elapsed());
+        self.waited(tenant, i, asked);
         match attempt(&mut conn, tenant, &mut work).await {
             Err(e) if e.sqlstate().as_deref() == Some(FEATURE_NOT_SUPPORTED) => {
                 tracing::warn!(tenant = %tenant.slug, "stale cached statement; clearing the cache and retrying");
@@ -170,7 +189,7 @@ impl TenantTx<'static> {
         let (pool, i) = db.subpool_of(tenant)?;
         let asked = std::time::Instant::now();
         let tx = pool.begin_with(statement).await.context("starting a region's transaction")?;
-        crate::metrics::METRICS.pool_waited(&tenant.database, &i.to_string(), asked.elapsed());
+        db.waited(tenant, i, asked);
         Ok(Self { tx })
     }
 }

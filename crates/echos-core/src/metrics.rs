@@ -30,14 +30,38 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 pub struct RequestLabels {
     pub method: &'static str,
     /// The route's template, `unmatched` for an address no route knows.
-    pub route: String,
+    pub route: &'static str,
     pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     pub method: &'static str,
-    pub route: String,
+    pub route: &'static str,
+}
+
+/// A route template as a `'static` label, so that counting a request allocates nothing: each
+/// distinct template is kept once for the life of the process. Templates are the router's own
+/// (a fixed set); past `MAX_ROUTES` anything new is `other`, whatever happens.
+fn interned(route: &str) -> &'static str {
+    const MAX_ROUTES: usize = 2048;
+    static ROUTES: LazyLock<std::sync::RwLock<std::collections::HashSet<&'static str>>> =
+        LazyLock::new(Default::default);
+    if let Ok(known) = ROUTES.read()
+        && let Some(r) = known.get(route)
+    {
+        return r;
+    }
+    let Ok(mut known) = ROUTES.write() else { return "other" };
+    if let Some(r) = known.get(route) {
+        return r;
+    }
+    if known.len() >= MAX_ROUTES {
+        return "other";
+    }
+    let kept: &'static str = Box::leak(route.to_owned().into_boxed_str());
+    known.insert(kept);
+    kept
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -165,20 +189,17 @@ impl Metrics {
 
     /// Counts one answered request.
     pub fn request(&self, method: &'static str, route: &str, status: u16, elapsed: Duration) {
-        self.http_requests.get_or_create(&RequestLabels { method, route: route.to_owned(), status }).inc();
-        self.http_duration
-            .get_or_create(&RouteLabels { method, route: route.to_owned() })
-            .observe(elapsed.as_secs_f64());
+        let route = interned(route);
+        self.http_requests.get_or_create(&RequestLabels { method, route, status }).inc();
+        self.http_duration.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
     }
 
     pub fn outcome(family: &Family<OutcomeLabels, Counter>, outcome: &'static str) {
         family.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
-    pub fn pool_waited(&self, cluster: &str, pool: &str, waited: Duration) {
-        self.pool_wait
-            .get_or_create(&PoolLabels { cluster: cluster.to_owned(), pool: pool.to_owned() })
-            .observe(waited.as_secs_f64());
+    pub fn pool_waited(&self, pool: &PoolLabels, waited: Duration) {
+        self.pool_wait.get_or_create(pool).observe(waited.as_secs_f64());
     }
 }
 
