@@ -7,6 +7,7 @@
 # each page, and memory (server, page cache, PostgreSQL backends).
 #   tests/load/cache.sh 1000                          # needs wrk and pgbench
 #   BASE=/path/to/older/echos tests/load/cache.sh 1000  # also the home page by an older build
+#   ONLY=memory tests/load/cache.sh 5000               # only the backends' memory (every page, uncached)
 # Uses its own database (echosciences_cache_N, recreated unless REUSE=1) and a free port. Figures: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -71,6 +72,7 @@ warm() { # every region once for every page, then a few seconds of load
   PAGE=/ wrk -t2 -c16 -d3s -s "$WORK/spread.lua" $URL >/dev/null
 }
 
+if [ "${ONLY:-}" != memory ]; then
 printf '\n| | 16 connections | 64 connections |\n| --- | --- | --- |\n'
 start "$T/echos"
 printf '| `/healthz` | %s | %s |\n' \
@@ -165,6 +167,7 @@ echo "round trips, this build (no cache): $(count_round_trips "$T/echos" ECHOS_H
 psql -q "$ADMIN" -c "ALTER DATABASE $DB RESET log_statement"
 
 echo "memory: server RSS after the cached runs $((server_rss / 1024)) MB"
+fi
 start "$T/echos" ECHOS_HTTP__PAGE_CACHE_BYTES=0
 warm
 for page in "${PAGES[@]}"; do load "$page" 16 >/dev/null; done
