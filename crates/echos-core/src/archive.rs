@@ -151,21 +151,20 @@ pub(crate) fn tar_file(out: &mut tar::Builder<impl Write>, path: &str, bytes: &[
     out.append_data(&mut h, path, bytes).context("writing the archive")
 }
 
-/// Writes a region's archive (gzipped tar) and returns its bytes.
-pub async fn export(db: &Db, media: &MediaStore, t: &Tenant) -> Result<Vec<u8>, CoreError> {
-    let pool = db.pool_for(t)?;
-    let mut tx =
-        pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.context("starting a snapshot")?;
-    set_search_path(&mut tx, &t.schema).await?;
-
+/// Every table of `schema` in `COPY` text format, in primary-key order: the manifest's entries
+/// and each table's bytes. Run inside the caller's snapshot.
+pub(crate) async fn copy_out(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<(Vec<TableEntry>, Vec<(String, Vec<u8>)>), CoreError> {
     let mut tables = Vec::new();
     let mut data = Vec::new();
-    for (name, columns) in tables_of(&mut tx, &t.schema).await? {
-        let key = key_of(&mut tx, &t.schema, &name).await?;
+    for (name, columns) in tables_of(conn, schema).await? {
+        let key = key_of(conn, schema, &name).await?;
         let order = if key.is_empty() { String::new() } else { format!(" ORDER BY {}", quoted(&key)?) };
-        let statement = format!("COPY (SELECT {} FROM \"{name}\"{order}) TO STDOUT", quoted(&columns)?);
+        let statement = format!("COPY (SELECT {} FROM \"{schema}\".\"{name}\"{order}) TO STDOUT", quoted(&columns)?);
         let mut bytes = Vec::new();
-        let mut stream = tx.copy_out_raw(&statement).await.context("reading a table")?;
+        let mut stream = conn.copy_out_raw(&statement).await.context("reading a table")?;
         while let Some(chunk) = stream.next().await {
             bytes.extend_from_slice(&chunk.context("reading a table")?);
         }
@@ -174,6 +173,17 @@ pub async fn export(db: &Db, media: &MediaStore, t: &Tenant) -> Result<Vec<u8>, 
         tables.push(TableEntry { name: name.clone(), columns, rows });
         data.push((name, bytes));
     }
+    Ok((tables, data))
+}
+
+/// Writes a region's archive (gzipped tar) and returns its bytes.
+pub async fn export(db: &Db, media: &MediaStore, t: &Tenant) -> Result<Vec<u8>, CoreError> {
+    let pool = db.pool_for(t)?;
+    let mut tx =
+        pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.context("starting a snapshot")?;
+    set_search_path(&mut tx, &t.schema).await?;
+
+    let (tables, data) = copy_out(&mut tx, &t.schema).await?;
     let accounts: Vec<AccountRow> = sqlx::query_as!(
         AccountRow,
         "SELECT a.id, a.email, a.locale, a.created_at, a.confirmed_at FROM platform.accounts a
@@ -246,6 +256,20 @@ struct Unpacked {
     accounts: Vec<AccountRow>,
     tables: BTreeMap<String, Vec<u8>>,
     media: Vec<(&'static str, Uuid, &'static str, Vec<u8>)>,
+}
+
+/// Reads an archive and the migrations it needs, refusing one made by a newer platform.
+fn unpack_known(bytes: &[u8]) -> Result<(Unpacked, Vec<migrate::Migration>), CoreError> {
+    let u = unpack(bytes)?;
+    let set = migrate::tenant_set();
+    let latest = migrate::latest(&set);
+    if u.manifest.schema_version > latest {
+        return Err(refused(format!(
+            "it was made at migration {} and this platform knows only up to {latest}: upgrade first",
+            u.manifest.schema_version
+        )));
+    }
+    Ok((u, set))
 }
 
 fn refused(why: impl std::fmt::Display) -> CoreError {
@@ -362,15 +386,7 @@ pub async fn import(
     bytes: &[u8],
     slug: &Slug,
 ) -> Result<Tenant, CoreError> {
-    let u = unpack(bytes)?;
-    let set = migrate::tenant_set();
-    let latest = migrate::latest(&set);
-    if u.manifest.schema_version > latest {
-        return Err(refused(format!(
-            "it was made at migration {} and this platform knows only up to {latest}: upgrade first",
-            u.manifest.schema_version
-        )));
-    }
+    let (u, set) = unpack_known(bytes)?;
     let old_id = u.manifest.tenant_id;
     let id = Uuid::new_v4();
     let schema = slug.schema_name();
@@ -412,15 +428,7 @@ pub struct Verified {
 /// every constraint enforced, then the migrations to the latest version — and rolls it all back:
 /// no schema, region, account or file is left. `echos backup verify`.
 pub async fn verify(db: &Db, bytes: &[u8]) -> Result<Verified, CoreError> {
-    let u = unpack(bytes)?;
-    let set = migrate::tenant_set();
-    let latest = migrate::latest(&set);
-    if u.manifest.schema_version > latest {
-        return Err(refused(format!(
-            "it was made at migration {} and this platform knows only up to {latest}: upgrade first",
-            u.manifest.schema_version
-        )));
-    }
+    let (u, set) = unpack_known(bytes)?;
     let schema = format!("backup_check_{}", &Uuid::new_v4().simple().to_string()[..12]);
     let mut conn = db.platform().acquire().await.context("waiting for a connection")?;
     let mut tx = conn.begin().await.context("starting a transaction")?;

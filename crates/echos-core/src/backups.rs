@@ -8,7 +8,6 @@
 use std::io::Write;
 
 use echos_domain::job::JobKind;
-use futures::StreamExt;
 use serde::Serialize;
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -216,23 +215,7 @@ pub async fn dump_platform(db: &Db, media: &MediaStore) -> Result<Dump, CoreErro
             .context("reading the platform's version")?;
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut out = tar::Builder::new(gz);
-    let mut tables = Vec::new();
-    let mut data = Vec::new();
-    for (name, columns) in archive::tables_of(&mut tx, "platform").await? {
-        let key = archive::key_of(&mut tx, "platform", &name).await?;
-        let order = if key.is_empty() { String::new() } else { format!(" ORDER BY {}", archive::quoted(&key)?) };
-        let statement =
-            format!("COPY (SELECT {} FROM platform.\"{name}\"{order}) TO STDOUT", archive::quoted(&columns)?);
-        let mut bytes = Vec::new();
-        let mut stream = tx.copy_out_raw(&statement).await.context("reading a platform table")?;
-        while let Some(chunk) = stream.next().await {
-            bytes.extend_from_slice(&chunk.context("reading a platform table")?);
-        }
-        drop(stream);
-        let rows = bytes.iter().filter(|b| **b == b'\n').count() as u64;
-        tables.push(archive::TableEntry { name: name.clone(), columns, rows });
-        data.push((name, bytes));
-    }
+    let (tables, data) = archive::copy_out(&mut tx, "platform").await?;
     tx.commit().await.context("ending the snapshot")?;
     let manifest =
         DumpManifest { format: "echosciences-platform", schema_version, made_at: OffsetDateTime::now_utc(), tables };
