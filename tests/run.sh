@@ -9,17 +9,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 
 step "PostgreSQL"
-if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  fi
-  # A throw-away server for tests: no fsync (a crash loses only test data), more locks for the
-  # migrations' many schemas.
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start -- \
-    -o "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=256"
-  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
-fi
-pg_isready -h 127.0.0.1 -p 5432
+tests/postgres.sh
 
 step "test tools"
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
