@@ -20,6 +20,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 tests/pgbouncer.sh
+tests/second-cluster.sh
 
 step "tests"
 cargo nextest run --workspace

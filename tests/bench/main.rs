@@ -55,7 +55,7 @@ async fn main() {
 
             // The measured path: claiming a ready spare, with a warm pool.
             let samples = 20;
-            provision::refill_spares(db.platform(), samples).await.unwrap();
+            provision::refill_spares(&db, samples).await.unwrap();
             let mut times = Vec::new();
             for i in 0..samples {
                 let slug = Slug::parse(&format!("claim{i}-{}", std::process::id())).unwrap();

@@ -62,7 +62,42 @@ pub fn pgbouncer_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:6439/echosciences_test".into())
 }
 
+/// A second PostgreSQL cluster for the tests of regions on several clusters (`tests/run.sh`
+/// starts it: `tests/second-cluster.sh`).
+pub fn second_cluster_url() -> String {
+    std::env::var("ECHOS_TEST_SECOND_CLUSTER_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/echosciences_test".into())
+}
+
+/// The test configuration with the second cluster, named `second`.
+pub fn clusters_config() -> Config {
+    let mut c = config();
+    c.database.clusters.insert(
+        "second".into(),
+        echos_core::config::ClusterConfig { url: second_cluster_url(), regions_url: None, control_url: None },
+    );
+    c
+}
+
 static SETUP: OnceCell<()> = OnceCell::const_new();
+static SETUP_CLUSTERS: OnceCell<()> = OnceCell::const_new();
+
+/// Once per process: the second cluster's database created, prepared and migrated, its spares
+/// topped up.
+async fn setup_clusters() {
+    setup().await;
+    SETUP_CLUSTERS
+        .get_or_init(|| async {
+            let cfg = clusters_config();
+            create_database_if_missing(&second_cluster_url()).await;
+            let db = Db::connect(&cfg.database).await.expect("test database");
+            let report = migrate::run(&db, Options::All, &migrate::tenant_set(), &cfg.tenancy).await.expect("migrate");
+            assert!(report.failed.is_empty(), "migrations failed: {:?}", report.failed);
+            provision::refill_spares(&db, cfg.tenancy.spares).await.expect("spares");
+            db.close().await;
+        })
+        .await;
+}
 
 /// Once per process: create the test database if needed, migrate everything, top up spares,
 /// and remove regions that earlier runs left behind (a killed run cannot clean up).
@@ -83,7 +118,7 @@ async fn setup() {
             for slug in stale {
                 let _ = provision::destroy(&db, &Slug::parse(&slug).unwrap()).await;
             }
-            provision::refill_spares(db.platform(), cfg.tenancy.spares).await.expect("spares");
+            provision::refill_spares(&db, cfg.tenancy.spares).await.expect("spares");
             db.close().await;
         })
         .await;
@@ -115,6 +150,12 @@ impl TestApp {
         Self::with_config(config()).await
     }
 
+    /// An app whose regions may live on two clusters: `main` and `second`.
+    pub async fn with_clusters(config: Config) -> Self {
+        setup_clusters().await;
+        Self::with_config(config).await
+    }
+
     pub async fn with_config(config: Config) -> Self {
         // `ECHOS_TEST_LOG=debug cargo nextest run …` shows the server's logs for a failing test.
         if let Ok(filter) = std::env::var("ECHOS_TEST_LOG") {
@@ -144,16 +185,26 @@ impl TestApp {
     }
 
     pub async fn tenant_with(&self, branding: Branding) -> TestTenant {
+        self.tenant_placed(branding, None).await
+    }
+
+    /// A new region on the cluster named (an app `with_clusters`).
+    pub async fn tenant_on(&self, cluster: &str) -> TestTenant {
+        self.tenant_placed(Branding::default(), Some(cluster)).await
+    }
+
+    async fn tenant_placed(&self, branding: Branding, cluster: Option<&str>) -> TestTenant {
         let slug = random_slug();
         let name = format!("Région {}", slug.as_str());
         let new = NewTenant { slug: slug.clone(), name, domains: vec![], branding };
-        let tenant =
-            provision::create(&self.db, &self.platform_domain(), new).await.expect("provisioning a test region");
+        let tenant = provision::create_on(&self.db, &self.platform_domain(), new, cluster)
+            .await
+            .expect("provisioning a test region");
         TestTenant {
             host: tenant.primary_host.clone(),
             tenant: Arc::new(tenant),
             slug,
-            url: self.config.database.url.clone(),
+            database: self.config.database.clone(),
         }
     }
 
@@ -355,7 +406,7 @@ impl TestApp {
             host: tenant.primary_host.clone(),
             tenant: Arc::new(tenant),
             slug,
-            url: self.config.database.url.clone(),
+            database: self.config.database.clone(),
         }
     }
 }
@@ -369,19 +420,19 @@ pub struct TestTenant {
     pub slug: Slug,
     pub host: String,
     pub tenant: Arc<Tenant>,
-    url: String,
+    database: echos_core::config::DatabaseConfig,
 }
 
 impl Drop for TestTenant {
     fn drop(&mut self) {
         let slug = self.slug.clone();
-        let url = self.url.clone();
+        let database = self.database.clone();
         // Async work cannot run in `drop`: do it on a thread with a runtime of its own.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 let mut cfg = config();
-                cfg.database.url = url;
+                cfg.database = database;
                 cfg.database.platform_pool_size = 1;
                 cfg.database.subpools = 1;
                 if let Ok(db) = Db::connect(&cfg.database).await {

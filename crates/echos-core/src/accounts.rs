@@ -101,9 +101,11 @@ pub async fn sign_up(
     profile: &Profile,
 ) -> Result<SignUp, CoreError> {
     let id = Uuid::new_v4();
+    // The address is the only key a new id can meet. No conflict target: a region on another
+    // cluster writes this row through postgres_fdw, which takes `ON CONFLICT DO NOTHING` alone.
     let created: Option<Uuid> = sqlx::query_scalar!(
         "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (email) DO NOTHING RETURNING id",
+         ON CONFLICT DO NOTHING RETURNING id",
         id,
         email.as_str(),
         password_hash,

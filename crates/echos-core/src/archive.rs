@@ -475,29 +475,77 @@ async fn load_tables(
             return Err(refused(format!("the table {} has no column “{c}”", t.name)));
         }
     }
+    let data: BTreeMap<&str, &[u8]> = u.tables.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    copy_in(tx, schema, &u.manifest.tables, &data).await.map_err(|e| match e {
+        CoreError::Unexpected(e) => refused(format!("{e:#}")),
+        e => e,
+    })?;
+    Ok(())
+}
+
+/// `COPY`s each table's rows into `schema` (its tables made, empty) with the triggers paused (the
+/// rows come with their counters and search vectors), in foreign-key order, each count checked
+/// against its entry; then moves identity sequences past the rows. Leaves `search_path` on
+/// `schema`. Returns the rows written.
+pub(crate) async fn copy_in(
+    tx: &mut PgConnection,
+    schema: &str,
+    entries: &[TableEntry],
+    data: &BTreeMap<&str, &[u8]>,
+) -> Result<u64, CoreError> {
     set_search_path(tx, schema).await?;
-    let names: Vec<String> = known.keys().cloned().collect();
+    let names: Vec<String> = tables_of(tx, schema).await?.into_keys().collect();
     for name in &names {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{name}\" DISABLE TRIGGER USER")))
             .execute(&mut *tx)
             .await
             .context("pausing triggers")?;
     }
+    let mut total = 0;
     for name in fk_order(tx, schema, &names).await? {
-        let entry = u.manifest.tables.iter().find(|t| t.name == name).ok_or_else(|| refused("a table"))?;
+        let (Some(entry), Some(bytes)) = (entries.iter().find(|t| t.name == name), data.get(name.as_str())) else {
+            return Err(CoreError::Unexpected(anyhow::anyhow!("no rows given for the table {name}")));
+        };
         let statement = format!("COPY \"{name}\" ({}) FROM STDIN", quoted(&entry.columns)?);
-        let mut copy = tx.copy_in_raw(&statement).await.context("restoring a table")?;
-        copy.send(u.tables[&name].as_slice()).await.map_err(|e| refused(format!("the table {name}: {e}")))?;
-        let rows = copy.finish().await.map_err(|e| refused(format!("the table {name}: {e}")))?;
+        let mut copy = tx.copy_in_raw(&statement).await.context("writing a table")?;
+        copy.send(*bytes).await.map_err(|e| anyhow::anyhow!("the table {name}: {e}"))?;
+        let rows = copy.finish().await.map_err(|e| anyhow::anyhow!("the table {name}: {e}"))?;
         if rows != entry.rows {
-            return Err(refused(format!("the table {name} holds {rows} rows, its manifest says {}", entry.rows)));
+            return Err(CoreError::Unexpected(anyhow::anyhow!(
+                "the table {name} holds {rows} rows, {} were expected",
+                entry.rows
+            )));
         }
+        total += rows;
     }
     for name in &names {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{name}\" ENABLE TRIGGER USER")))
             .execute(&mut *tx)
             .await
             .context("resuming triggers")?;
+    }
+    continue_identities(tx, schema).await?;
+    Ok(total)
+}
+
+/// Identity columns continue after the rows written.
+async fn continue_identities(tx: &mut PgConnection, schema: &str) -> Result<(), CoreError> {
+    let identities = sqlx::query!(
+        r#"SELECT c.relname AS "table!", a.attname AS "column!"
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND a.attidentity <> '' AND NOT a.attisdropped"#,
+        schema
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("finding identity columns")?;
+    for i in identities {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{schema}.\"{t}\"', '{c}'), coalesce(max(\"{c}\"), 0) + 1, false) FROM \"{t}\"",
+            t = i.table,
+            c = i.column
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.context("moving a sequence on")?;
     }
     Ok(())
 }
@@ -520,24 +568,6 @@ async fn restore(
         .await
         .map_err(|_| CoreError::conflict(format!("a region with the slug “{slug}” already exists")))?;
     load_tables(&mut tx, u, set, schema).await?;
-    // Identity columns continue after the rows restored.
-    let identities = sqlx::query!(
-        r#"SELECT c.relname AS "table!", a.attname AS "column!"
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = $1 AND a.attidentity <> '' AND NOT a.attisdropped"#,
-        schema
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("finding identity columns")?;
-    for i in identities {
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence('{schema}.\"{t}\"', '{c}'), coalesce(max(\"{c}\"), 0) + 1, false) FROM \"{t}\"",
-            t = i.table,
-            c = i.column
-        );
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.context("moving a sequence on")?;
-    }
     // Media keys written in rows (covers, avatars, images in bodies) name the old region's id.
     let (from, to) = (format!("tenants/{old_id}/"), format!("tenants/{id}/"));
     let texts = sqlx::query!(

@@ -166,6 +166,7 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("statement_cache", &self.statement_cache)
             .field("max_lifetime_secs", &self.max_lifetime_secs)
             .field("acquire_timeout_secs", &self.acquire_timeout_secs)
+            .field("clusters", &self.clusters)
             .finish()
     }
 }
@@ -250,6 +251,35 @@ pub struct DatabaseConfig {
     /// A backstop on catalog memory: connections are closed after this long.
     pub max_lifetime_secs: u64,
     pub acquire_timeout_secs: u64,
+    /// Further PostgreSQL clusters that hold regions, by name (`main` is `url`'s). A region lives
+    /// on one; new regions go to the one with the fewest unless told (`tenant create --cluster`).
+    pub clusters: std::collections::BTreeMap<String, ClusterConfig>,
+}
+
+/// A cluster that holds regions besides the control plane's.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Its database. The role creates schemas there and, on the first `echos migrate`, the
+    /// `postgres_fdw` extension (or an administrator creates it beforehand).
+    pub url: String,
+    /// Where its region sub-pools connect instead of `url` (a PgBouncer in front of it).
+    #[serde(default)]
+    pub regions_url: Option<String>,
+    /// How this cluster's server reaches the control plane (postgres_fdw), when not at
+    /// `database.url`'s address (another network, another role).
+    #[serde(default)]
+    pub control_url: Option<String>,
+}
+
+impl std::fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("url", &redact_url(&self.url))
+            .field("regions_url", &self.regions_url.as_deref().map(redact_url))
+            .field("control_url", &self.control_url.as_deref().map(redact_url))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -361,6 +391,7 @@ impl Default for Config {
                 statement_cache: 100,
                 max_lifetime_secs: 30 * 60,
                 acquire_timeout_secs: 5,
+                clusters: Default::default(),
             },
             platform: PlatformConfig { domain: "localhost".into(), public_scheme: "http".into(), public_port: None },
             http: HttpConfig {
@@ -495,6 +526,14 @@ impl Config {
         }
         if !(1..=64).contains(&self.database.subpools) {
             return bad("database.subpools", "it must be between 1 and 64");
+        }
+        for name in self.database.clusters.keys() {
+            if name == crate::db::MAIN_DATABASE || !crate::db::is_plain_identifier(name) || name.len() > 30 {
+                return bad(
+                    "database.clusters",
+                    "a cluster's name is lower-case letters, digits and `_` (30 at most), and not `main`",
+                );
+            }
         }
         if self.database.pool_size == 0 || self.database.platform_pool_size == 0 {
             return bad("database.pool_size", "pools need at least one connection");

@@ -19,27 +19,32 @@ use crate::config::DatabaseConfig;
 use crate::error::{Context, CoreError, FEATURE_NOT_SUPPORTED};
 use crate::tenants::Tenant;
 
-/// The name of the one cluster today; a region's row names the cluster that holds it.
+/// The name of the control plane's cluster; a region's row names the cluster that holds it.
 pub const MAIN_DATABASE: &str = "main";
 
 /// Pools to the control plane and to each cluster's regions. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
     platform: PgPool,
-    clusters: HashMap<String, Vec<PgPool>>,
+    clusters: HashMap<String, Cluster>,
     /// Each sub-pool's metric labels, made once.
     labels: HashMap<String, Vec<crate::metrics::PoolLabels>>,
+}
+
+/// One cluster's pools: the regions' sub-pools, and a small one on its own URL for what needs a
+/// session of its own (migrations, provisioning, moves, its listener).
+#[derive(Clone, Debug)]
+struct Cluster {
+    subpools: Vec<PgPool>,
+    admin: PgPool,
+    /// How its server reaches the control plane (postgres_fdw); `None` on the control plane's.
+    control_url: Option<String>,
 }
 
 impl Db {
     /// Connects the control-plane pool at once (so a wrong URL is reported now) and opens the
     /// region sub-pools lazily.
     pub async fn connect(cfg: &DatabaseConfig) -> Result<Self, CoreError> {
-        let mut options = PgConnectOptions::from_str(&cfg.url).context("reading the database URL")?;
-        // Named in `pg_stat_activity`, unless the URL names it otherwise.
-        if !cfg.url.contains("application_name=") {
-            options = options.application_name("echosciences");
-        }
         let pool = |size: u32| {
             PgPoolOptions::new()
                 .max_connections(size)
@@ -51,32 +56,74 @@ impl Db {
                 // noticed on use instead, and `max_lifetime` recycles the rest.
                 .test_before_acquire(false)
         };
+        let options = connect_options(&cfg.url, "reading database.url")?;
         let platform =
             pool(cfg.platform_pool_size).connect_with(options.clone()).await.context("connecting to PostgreSQL")?;
-        // The regions' connections: to `url`, or to a pooler in front of it. Every region query
-        // runs in a transaction that selects its schema for that transaction only, so a pooler in
-        // transaction mode may hand the server connection to anyone in between.
-        let regions = match &cfg.regions_url {
-            Some(url) => {
-                let o = PgConnectOptions::from_str(url).context("reading database.regions_url")?;
-                if url.contains("application_name=") { o } else { o.application_name("echosciences") }
+        // The regions' connections: to the cluster's URL, or to a pooler in front of it. Every
+        // region query runs in a transaction that selects its schema for that transaction only,
+        // so a pooler in transaction mode may hand the server connection to anyone in between.
+        let subpools = |url: &str, regions_url: Option<&str>| -> Result<Vec<PgPool>, CoreError> {
+            let regions = match regions_url {
+                Some(u) => connect_options(u, "reading a regions_url")?,
+                None => connect_options(url, "reading a cluster's url")?,
             }
-            None => options.clone(),
+            .statement_cache_capacity(cfg.statement_cache);
+            Ok((0..cfg.subpools.max(1)).map(|_| pool(cfg.pool_size).connect_lazy_with(regions.clone())).collect())
+        };
+        let mut clusters = HashMap::from([(
+            MAIN_DATABASE.to_owned(),
+            Cluster {
+                subpools: subpools(&cfg.url, cfg.regions_url.as_deref())?,
+                admin: platform.clone(),
+                control_url: None,
+            },
+        )]);
+        for (name, c) in &cfg.clusters {
+            let admin = pool(cfg.platform_pool_size.min(4))
+                .connect_lazy_with(connect_options(&c.url, "reading a cluster's url")?);
+            let control_url = Some(c.control_url.clone().unwrap_or_else(|| cfg.url.clone()));
+            clusters.insert(
+                name.clone(),
+                Cluster { subpools: subpools(&c.url, c.regions_url.as_deref())?, admin, control_url },
+            );
         }
-        .statement_cache_capacity(cfg.statement_cache);
-        let subpools =
-            (0..cfg.subpools.max(1)).map(|_| pool(cfg.pool_size).connect_lazy_with(regions.clone())).collect();
-        let clusters = HashMap::from([(MAIN_DATABASE.to_owned(), subpools)]);
         let labels = clusters
             .iter()
-            .map(|(name, pools): (&String, &Vec<PgPool>)| {
-                let labels = (0..pools.len())
+            .map(|(name, c)| {
+                let labels = (0..c.subpools.len())
                     .map(|i| crate::metrics::PoolLabels { cluster: name.clone(), pool: i.to_string() })
                     .collect();
                 (name.clone(), labels)
             })
             .collect();
         Ok(Self { platform, clusters, labels })
+    }
+
+    /// The clusters' names, the control plane's (`main`) first.
+    pub fn cluster_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.clusters.keys().filter(|n| *n != MAIN_DATABASE).cloned().collect();
+        names.sort();
+        names.insert(0, MAIN_DATABASE.to_owned());
+        names
+    }
+
+    /// A cluster's own pool (sessions of their own: migrations, provisioning, moves); the
+    /// control plane's for `main`. Platform tables are reached from any of them.
+    pub fn cluster(&self, name: &str) -> Result<&PgPool, CoreError> {
+        self.clusters.get(name).map(|c| &c.admin).ok_or_else(|| {
+            CoreError::invalid(format_args!("there is no cluster “{name}” (database.clusters names them)"))
+        })
+    }
+
+    /// The clusters other than the control plane's, with how each reaches the control plane.
+    pub fn region_clusters(&self) -> Vec<(String, &PgPool, &str)> {
+        let mut out: Vec<(String, &PgPool, &str)> = self
+            .clusters
+            .iter()
+            .filter_map(|(n, c)| c.control_url.as_deref().map(|u| (n.clone(), &c.admin, u)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// The control-plane pool: platform tables only, always schema-qualified.
@@ -89,8 +136,8 @@ impl Db {
         use crate::metrics::PoolLabels;
         let mut all =
             vec![(PoolLabels { cluster: MAIN_DATABASE.to_owned(), pool: "platform".to_owned() }, &self.platform)];
-        for (cluster, pools) in &self.clusters {
-            for (p, labels) in pools.iter().zip(&self.labels[cluster]) {
+        for (cluster, c) in &self.clusters {
+            for (p, labels) in c.subpools.iter().zip(&self.labels[cluster]) {
                 all.push((labels.clone(), p));
             }
         }
@@ -106,7 +153,7 @@ impl Db {
 
     /// The sub-pool that serves this region, with its number (for the metrics).
     fn subpool_of(&self, tenant: &Tenant) -> Result<(&PgPool, usize), CoreError> {
-        let pools = self.clusters.get(&tenant.database).ok_or_else(|| {
+        let pools = self.clusters.get(&tenant.database).map(|c| &c.subpools).ok_or_else(|| {
             CoreError::Unexpected(anyhow::anyhow!(
                 "region {} lives in database {:?}, which this process has no pool for",
                 tenant.slug,
@@ -124,10 +171,11 @@ impl Db {
 
     pub async fn close(&self) {
         self.platform.close().await;
-        for pools in self.clusters.values() {
-            for p in pools {
+        for c in self.clusters.values() {
+            for p in &c.subpools {
                 p.close().await;
             }
+            c.admin.close().await;
         }
     }
 
@@ -151,6 +199,12 @@ impl Db {
             other => other,
         }
     }
+}
+
+/// A URL's options, named in `pg_stat_activity` unless the URL names itself otherwise.
+fn connect_options(url: &str, what: &'static str) -> Result<PgConnectOptions, CoreError> {
+    let o = PgConnectOptions::from_str(url).context(what)?;
+    Ok(if url.contains("application_name=") { o } else { o.application_name("echosciences") })
 }
 
 async fn attempt<T, F>(conn: &mut PgConnection, tenant: &Tenant, work: &mut F) -> Result<T, CoreError>
@@ -232,7 +286,7 @@ pub(crate) async fn set_search_path(conn: &mut PgConnection, schema: &str) -> Re
     Ok(())
 }
 
-pub(crate) fn is_plain_identifier(s: &str) -> bool {
+pub fn is_plain_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')

@@ -30,6 +30,8 @@ type Entry = Option<Arc<Tenant>>;
 #[derive(Clone)]
 pub struct Directory {
     pool: PgPool,
+    /// The other clusters' pools: their regions' change notices are raised there.
+    clusters: Vec<PgPool>,
     cache: Cache<HostName, Entry>,
     invalidations: Arc<watch::Sender<u64>>,
     freshness: Freshness,
@@ -99,7 +101,19 @@ impl Directory {
             .max_capacity(100_000)
             .expire_after(TtlByKind { found: ttl, missing: negative_ttl })
             .build();
-        Self { pool, cache, invalidations: Arc::new(watch::channel(0).0), freshness: Freshness::default() }
+        Self {
+            pool,
+            clusters: Vec::new(),
+            cache,
+            invalidations: Arc::new(watch::channel(0).0),
+            freshness: Freshness::default(),
+        }
+    }
+
+    /// Also hears the content changes of the regions on these clusters (`listen`).
+    pub fn hearing_clusters(mut self, pools: Vec<PgPool>) -> Self {
+        self.clusters = pools;
+        self
     }
 
     /// The region registered for this host (cached), or `None`.
@@ -138,10 +152,23 @@ impl Directory {
     /// the background, reconnecting (and invalidating, since notices may have been missed) when
     /// the connection drops.
     pub async fn listen(&self) -> Result<tokio::task::JoinHandle<()>, CoreError> {
-        let mut listener = PgListener::connect_with(&self.pool).await.context("connecting the listener")?;
-        listener.listen_all([CHANNEL, CONTENT_CHANNEL]).await.context("listening for region changes")?;
-        let this = self.clone();
+        let mut listeners = Vec::new();
+        for (i, pool) in std::iter::once(&self.pool).chain(&self.clusters).enumerate() {
+            let mut listener = PgListener::connect_with(pool).await.context("connecting the listener")?;
+            // Region settings and hosts live in the control plane; content changes on each cluster.
+            let channels: &[&str] = if i == 0 { &[CHANNEL, CONTENT_CHANNEL] } else { &[CONTENT_CHANNEL] };
+            listener.listen_all(channels.iter().copied()).await.context("listening for region changes")?;
+            listeners.push(self.hear(listener));
+        }
         Ok(tokio::spawn(async move {
+            futures::future::join_all(listeners).await;
+        }))
+    }
+
+    /// Hears one listener's notices for ever (dropped with the task that runs it).
+    fn hear(&self, mut listener: PgListener) -> impl std::future::Future<Output = ()> + use<> {
+        let this = self.clone();
+        async move {
             loop {
                 match listener.try_recv().await {
                     Ok(Some(n)) if n.channel() == CONTENT_CHANNEL => this.freshness.bump(n.payload()),
@@ -157,6 +184,6 @@ impl Directory {
                     }
                 }
             }
-        }))
+        }
     }
 }

@@ -54,7 +54,8 @@ pub async fn postpone(conn: &mut PgConnection, id: i64, secs: f64) -> Result<(),
 /// them for `lease_secs` (a crashed worker's jobs come back after the lease). Fair between
 /// regions: at most three of a region per batch, each region's oldest first, so one region's ten
 /// thousand newsletters do not hold back another's sign-up mail. A suspended or closed region's
-/// jobs wait, except the kinds listed in `always` (its admins' billing mail, its archive…).
+/// jobs wait, except the kinds listed in `always` (its admins' billing mail, its archive…); a
+/// region being moved to another cluster has all of its jobs wait.
 pub async fn claim(
     pool: &PgPool,
     kinds: &[&str],
@@ -75,9 +76,10 @@ pub async fn claim(
                                    WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
                                      AND kind = ANY($4)
                                      AND ($3::uuid IS NULL OR tenant_id = $3)
-                                     AND (tenant_id IS NULL OR kind = ANY($5)
+                                     AND (tenant_id IS NULL
                                           OR EXISTS (SELECT 1 FROM platform.tenants t
-                                                      WHERE t.id = q.tenant_id AND t.status IN ('trial', 'active', 'past_due')))
+                                                      WHERE t.id = q.tenant_id AND t.moving_since IS NULL
+                                                        AND (kind = ANY($5) OR t.status IN ('trial', 'active', 'past_due'))))
                                 ) firsts
                                 WHERE turn <= 3 ORDER BY turn, run_at LIMIT $1)
                      AND done_at IS NULL AND failed_at IS NULL AND run_at <= now()

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod archive;
 pub mod backups;
 pub mod billing;
+pub mod clusters;
 pub mod comments;
 pub mod communities;
 pub mod config;

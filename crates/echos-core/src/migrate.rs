@@ -45,6 +45,18 @@ pub fn platform_set() -> Vec<Migration> {
         migration!(11, "platform", "0011_content_changes.sql"),
         migration!(12, "platform", "0012_job_trace.sql"),
         migration!(13, "platform", "0013_backups.sql"),
+        migration!(14, "platform", "0014_clusters.sql"),
+    ]
+}
+
+/// What a region cluster holds besides its regions (`clusters::prepare`): the shared objects the
+/// regions' SQL calls — the very platform migrations that create them — then its own.
+pub fn cluster_set() -> Vec<Migration> {
+    vec![
+        migration!(1, "platform", "0005_search.sql"),
+        migration!(2, "platform", "0007_like_count.sql"),
+        migration!(3, "platform", "0011_content_changes.sql"),
+        migration!(4, "cluster", "0001_remote_ids.sql"),
     ]
 }
 
@@ -133,13 +145,31 @@ async fn run_locked(
     cfg: &crate::config::TenancyConfig,
 ) -> Result<Report, CoreError> {
     let mut report = Report { platform_applied: migrate_platform(db.platform()).await?, ..Report::default() };
+    for (name, pool, control_url) in db.region_clusters() {
+        crate::clusters::prepare(db.platform(), pool, control_url).await.map_err(|e| {
+            CoreError::Unexpected(anyhow::anyhow!("preparing the cluster {name}: {}", error_sentence(&e)))
+        })?;
+    }
     if opts == Options::PlatformOnly {
         return Ok(report);
     }
     let target = latest(tenant_migrations);
     let behind = schemas_behind(db.platform(), target).await?;
     report.up_to_date = count_schemas(db.platform()).await? - behind.len();
-    let results = migrate_targets(db.platform(), behind, tenant_migrations, cfg).await;
+    let mut results = Vec::new();
+    for cluster in db.cluster_names() {
+        let here: Vec<SchemaTarget> = behind.iter().filter(|(c, _)| *c == cluster).map(|(_, s)| s.clone()).collect();
+        if !here.is_empty() {
+            results.extend(migrate_targets(db.cluster(&cluster)?, here, tenant_migrations, cfg).await);
+        }
+    }
+    // A schema on a cluster this process has no pool for is not migrated: say so.
+    let known = db.cluster_names();
+    for (cluster, schema) in behind.iter().filter(|(c, _)| !known.contains(c)) {
+        report
+            .failed
+            .push((schema.label(), format!("it lives on the cluster “{cluster}”, which the settings do not name")));
+    }
     for (schema, result) in results {
         match result {
             Ok(()) => report.migrated.push(schema.label()),
@@ -212,18 +242,22 @@ impl SchemaTarget {
     }
 }
 
-async fn schemas_behind(pool: &PgPool, target: i64) -> Result<Vec<SchemaTarget>, CoreError> {
-    let rows: Vec<(String, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT schema_name, id, slug FROM platform.tenants WHERE schema_version < $1
+/// The schemas behind `target`, each with its cluster.
+async fn schemas_behind(pool: &PgPool, target: i64) -> Result<Vec<(String, SchemaTarget)>, CoreError> {
+    let rows: Vec<(String, Option<Uuid>, Option<String>, String)> = sqlx::query_as(
+        "SELECT schema_name, id, slug, database FROM platform.tenants WHERE schema_version < $1
          UNION ALL
-         SELECT schema_name, NULL, NULL FROM platform.spare_schemas WHERE schema_version < $1
+         SELECT schema_name, NULL, NULL, database FROM platform.spare_schemas WHERE schema_version < $1
          ORDER BY 1",
     )
     .bind(target)
     .fetch_all(pool)
     .await
     .context("listing schemas behind")?;
-    Ok(rows.into_iter().map(|(name, id, slug)| SchemaTarget { name, tenant: id.zip(slug) }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(name, id, slug, database)| (database, SchemaTarget { name, tenant: id.zip(slug) }))
+        .collect())
 }
 
 async fn count_schemas(pool: &PgPool) -> Result<usize, CoreError> {

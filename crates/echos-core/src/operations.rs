@@ -188,6 +188,9 @@ pub async fn queue(pool: &PgPool) -> Result<Vec<QueueLine>, CoreError> {
 pub struct LedgerLine {
     pub slug: String,
     pub schema_version: i64,
+    /// The PostgreSQL cluster that holds it.
+    pub database: String,
+    pub moving: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_applied_at: Option<OffsetDateTime>,
     pub versions: Vec<i64>,
@@ -197,7 +200,7 @@ pub struct LedgerLine {
 pub async fn ledger(pool: &PgPool) -> Result<Vec<LedgerLine>, CoreError> {
     sqlx::query_as!(
         LedgerLine,
-        r#"SELECT t.slug, t.schema_version,
+        r#"SELECT t.slug, t.schema_version, t.database, t.moving_since IS NOT NULL AS "moving!",
                   (SELECT max(applied_at) FROM platform.schema_ledger l WHERE l.schema_name = t.schema_name) AS last_applied_at,
                   coalesce(ARRAY(SELECT version FROM platform.schema_ledger l WHERE l.schema_name = t.schema_name
                                   ORDER BY version), '{}') AS "versions!"

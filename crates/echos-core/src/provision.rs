@@ -92,21 +92,39 @@ fn check_name(name: &str) -> Result<String, CoreError> {
     Ok(name.to_owned())
 }
 
-/// Opens a region. All or nothing: on any error no schema, row or domain is left behind.
+/// Opens a region on the cluster the placement policy picks. All or nothing: on any error no
+/// schema, row or domain is left behind.
 pub async fn create(db: &Db, platform_domain: &HostName, new: NewTenant) -> Result<Tenant, CoreError> {
+    create_on(db, platform_domain, new, None).await
+}
+
+/// Opens a region on the cluster named, or the one the placement policy picks.
+pub async fn create_on(
+    db: &Db,
+    platform_domain: &HostName,
+    new: NewTenant,
+    cluster: Option<&str>,
+) -> Result<Tenant, CoreError> {
     let slug = new.slug.clone();
-    let mut conn = db.platform().acquire().await.context("waiting for a connection")?;
+    let cluster = crate::clusters::place(db, cluster).await?;
+    // The whole opening runs on that cluster: the control plane's rows through its foreign tables.
+    let mut conn = db.cluster(&cluster)?.acquire().await.context("waiting for a connection")?;
     let mut tx = conn.begin().await.context("starting a transaction")?;
-    create_in(&mut tx, platform_domain, new).await?;
+    create_in(&mut tx, platform_domain, new, &cluster).await?;
     tx.commit().await.context("committing the new region")?;
     drop(conn);
     tenants::get(db.platform(), &slug).await
 }
 
-/// Opens a region inside the caller's transaction on the platform's pool (a sign-up opens the
+/// Opens a region inside the caller's transaction on the pool of `cluster` (a sign-up opens the
 /// region and makes its first admin in one). Returns the region's id; the transaction's
 /// `search_path` is left on the new schema.
-pub async fn create_in(tx: &mut PgConnection, platform_domain: &HostName, new: NewTenant) -> Result<Uuid, CoreError> {
+pub async fn create_in(
+    tx: &mut PgConnection,
+    platform_domain: &HostName,
+    new: NewTenant,
+    cluster: &str,
+) -> Result<Uuid, CoreError> {
     let name = check_name(&new.name)?;
     new.branding.check()?;
     let primary = platform_domain
@@ -132,10 +150,11 @@ pub async fn create_in(tx: &mut PgConnection, platform_domain: &HostName, new: N
     let spare: Option<String> = sqlx::query_scalar!(
         "DELETE FROM platform.spare_schemas
           WHERE schema_name = (SELECT schema_name FROM platform.spare_schemas
-                                WHERE schema_version = $1
+                                WHERE schema_version = $1 AND database = $2
                                 ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING schema_name",
-        latest
+        latest,
+        cluster
     )
     .fetch_optional(&mut *tx)
     .await
@@ -172,8 +191,8 @@ pub async fn create_in(tx: &mut PgConnection, platform_domain: &HostName, new: N
     let b = &new.branding;
     let inserted = sqlx::query!(
         "INSERT INTO platform.tenants (id, slug, schema_name, name, default_locale, tagline,
-                color_primary, color_accent, logo_url, map_lat, map_lng, map_zoom, schema_version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                color_primary, color_accent, logo_url, map_lat, map_lng, map_zoom, schema_version, database)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         id,
         new.slug.as_str(),
         schema,
@@ -186,7 +205,8 @@ pub async fn create_in(tx: &mut PgConnection, platform_domain: &HostName, new: N
         b.map_lat,
         b.map_lng,
         b.map_zoom,
-        latest
+        latest,
+        cluster
     )
     .execute(&mut *tx)
     .await;
@@ -310,7 +330,9 @@ pub async fn update(
 
 /// Removes a region and everything in it. Used by tests and by operators through the CLI.
 pub async fn destroy(db: &Db, slug: &Slug) -> Result<(), CoreError> {
-    let mut tx = db.platform().begin().await.context("starting a transaction")?;
+    let t = tenants::get(db.platform(), slug).await?;
+    // On the region's cluster: its schema there, the control plane's rows through it.
+    let mut tx = db.cluster(&t.database)?.begin().await.context("starting a transaction")?;
     // A region busy with a long transaction makes this fail rather than wait for ever.
     sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting the lock timeout")?;
     let schema: Option<String> =
@@ -333,12 +355,12 @@ pub async fn destroy(db: &Db, slug: &Slug) -> Result<(), CoreError> {
 /// Key of the advisory lock that keeps two processes from refilling spares at once.
 const SPARES_LOCK: i64 = 0x6563_686f_735f_7370;
 
-/// Tops the pool of migrated spare schemas up to `target`. Returns how many were created.
+/// Tops each cluster's migrated spare schemas up to `target`. Returns how many were created.
 /// Skips quietly when another process is already refilling.
-pub async fn refill_spares(pool: &PgPool, target: usize) -> Result<usize, CoreError> {
+pub async fn refill_spares(db: &Db, target: usize) -> Result<usize, CoreError> {
     let set = migrate::tenant_set();
     let latest = migrate::latest(&set);
-    let mut lock = pool.acquire().await.context("waiting for a connection")?;
+    let mut lock = db.platform().acquire().await.context("waiting for a connection")?;
     let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(SPARES_LOCK)
         .fetch_one(&mut *lock)
@@ -347,7 +369,13 @@ pub async fn refill_spares(pool: &PgPool, target: usize) -> Result<usize, CoreEr
     if !got {
         return Ok(0);
     }
-    let result = refill_locked(pool, &set, latest, target).await;
+    let mut result = Ok(0);
+    for cluster in db.cluster_names() {
+        result = match (result, db.cluster(&cluster)) {
+            (Ok(n), Ok(pool)) => refill_locked(pool, &cluster, &set, latest, target).await.map(|m| n + m),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+    }
     sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(SPARES_LOCK)
         .execute(&mut *lock)
@@ -356,12 +384,21 @@ pub async fn refill_spares(pool: &PgPool, target: usize) -> Result<usize, CoreEr
     result
 }
 
-async fn refill_locked(pool: &PgPool, set: &[Migration], latest: i64, target: usize) -> Result<usize, CoreError> {
-    let ready: i64 =
-        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM platform.spare_schemas WHERE schema_version = $1"#, latest)
-            .fetch_one(pool)
-            .await
-            .context("counting spare schemas")?;
+async fn refill_locked(
+    pool: &PgPool,
+    cluster: &str,
+    set: &[Migration],
+    latest: i64,
+    target: usize,
+) -> Result<usize, CoreError> {
+    let ready: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM platform.spare_schemas WHERE schema_version = $1 AND database = $2"#,
+        latest,
+        cluster
+    )
+    .fetch_one(pool)
+    .await
+    .context("counting spare schemas")?;
     let missing = target.saturating_sub(usize::try_from(ready).unwrap_or(0));
     for _ in 0..missing {
         let name = format!("spare_{}", Uuid::new_v4().simple());
@@ -371,10 +408,15 @@ async fn refill_locked(pool: &PgPool, set: &[Migration], latest: i64, target: us
             .await
             .context("creating a spare schema")?;
         let version = migrate::apply(&mut tx, &name, set, 0).await?;
-        sqlx::query!("INSERT INTO platform.spare_schemas (schema_name, schema_version) VALUES ($1, $2)", name, version)
-            .execute(&mut *tx)
-            .await
-            .context("registering a spare schema")?;
+        sqlx::query!(
+            "INSERT INTO platform.spare_schemas (schema_name, schema_version, database) VALUES ($1, $2, $3)",
+            name,
+            version,
+            cluster
+        )
+        .execute(&mut *tx)
+        .await
+        .context("registering a spare schema")?;
         tx.commit().await.context("committing a spare schema")?;
     }
     Ok(missing)

@@ -837,7 +837,7 @@ pub async fn demo_admin(db: &Db, tenant: &Tenant, email: &Email, password: &str)
     let account_id = Uuid::new_v4();
     let created = sqlx::query_scalar!(
         "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id, confirmed_at) VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (email) DO NOTHING RETURNING id",
+         ON CONFLICT DO NOTHING RETURNING id",
         account_id,
         email.as_str(),
         hash,

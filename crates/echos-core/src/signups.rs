@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::accounts::{self, AccountJob, Profile};
 use crate::config::BillingConfig;
+use crate::db::Db;
 use crate::error::{Context, CoreError, UNIQUE_VIOLATION, db_violation};
 use crate::jobs;
 use crate::lifecycle;
@@ -130,12 +131,14 @@ enum Opening<'a> {
 /// Billing off: opens the region now, in trial. A sub-domain taken meanwhile (another sign-up
 /// racing for it) leaves nothing behind and says so.
 pub async fn open_trial(
-    pool: &PgPool,
+    db: &Db,
     platform_domain: &HostName,
     cfg: &BillingConfig,
     s: &Signup,
 ) -> Result<Result<Opened, Availability>, CoreError> {
-    let mut tx = pool.begin().await.context("starting a transaction")?;
+    // The whole opening runs on the new region's cluster (the control plane's rows through it).
+    let cluster = crate::clusters::place(db, None).await?;
+    let mut tx = db.cluster(&cluster)?.begin().await.context("starting a transaction")?;
     let check = judge(s.slug.as_str(), &taken(&mut tx).await?);
     if !matches!(check, Availability::Available { .. }) {
         return Ok(Err(check));
@@ -144,12 +147,12 @@ pub async fn open_trial(
     if let Err(refused) = insert(&mut tx, id, s, "opened").await? {
         return Ok(Err(refused));
     }
-    match open_in(&mut tx, platform_domain, id, s, Opening::Trial { days: cfg.trial_days }).await {
+    match open_in(&mut tx, platform_domain, id, s, Opening::Trial { days: cfg.trial_days }, &cluster).await {
         Ok(opened) => {
             tx.commit().await.context("committing the new region")?;
             Ok(Ok(opened))
         }
-        Err(CoreError::Conflict(_)) => Ok(Err(taken_now(pool, s.slug.as_str()).await?)),
+        Err(CoreError::Conflict(_)) => Ok(Err(taken_now(db.platform(), s.slug.as_str()).await?)),
         Err(e) => Err(e),
     }
 }
@@ -228,13 +231,14 @@ pub async fn abandon(pool: &PgPool, id: Uuid) -> Result<(), CoreError> {
 /// gives `None`. A sign-up that expired meanwhile still opens, under an alternative sub-domain
 /// if its own was taken since.
 pub async fn open_paid(
-    pool: &PgPool,
+    db: &Db,
     platform_domain: &HostName,
     id: Uuid,
     customer: &str,
     subscription: &str,
 ) -> Result<Option<Opened>, CoreError> {
-    let mut tx = pool.begin().await.context("starting a transaction")?;
+    let cluster = crate::clusters::place(db, None).await?;
+    let mut tx = db.cluster(&cluster)?.begin().await.context("starting a transaction")?;
     let row = sqlx::query!(
         "SELECT organisation, contact_name, email, region_name, slug, locales, status
            FROM platform.signups WHERE id = $1 FOR UPDATE",
@@ -268,7 +272,7 @@ pub async fn open_paid(
         .execute(&mut *tx)
         .await
         .context("marking a sign-up opened")?;
-    let opened = open_in(&mut tx, platform_domain, id, &s, Opening::Paid { customer, subscription }).await?;
+    let opened = open_in(&mut tx, platform_domain, id, &s, Opening::Paid { customer, subscription }, &cluster).await?;
     tx.commit().await.context("committing the new region")?;
     Ok(Some(opened))
 }
@@ -317,6 +321,7 @@ async fn open_in(
     signup_id: Uuid,
     s: &Signup,
     how: Opening<'_>,
+    cluster: &str,
 ) -> Result<Opened, CoreError> {
     let default = s.locales.first().copied().unwrap_or_default();
     let tenant_id = provision::create_in(
@@ -328,6 +333,7 @@ async fn open_in(
             domains: Vec::new(),
             branding: Branding { locale: default, ..Branding::default() },
         },
+        cluster,
     )
     .await?;
     let locales: Vec<&str> = s.locales.iter().map(|l| l.code()).collect();
@@ -367,7 +373,7 @@ async fn open_in(
     // until they choose a password), a member here, its admin.
     sqlx::query!(
         "INSERT INTO platform.accounts (id, email, password_hash, home_tenant_id, locale) VALUES ($1, $2, '!', $3, $4)
-         ON CONFLICT (email) DO NOTHING",
+         ON CONFLICT DO NOTHING",
         Uuid::new_v4(),
         s.email.as_str(),
         tenant_id,

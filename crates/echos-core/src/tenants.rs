@@ -42,6 +42,8 @@ pub struct Tenant {
     pub primary_host: String,
     pub suspended_at: Option<OffsetDateTime>,
     pub past_due_since: Option<OffsetDateTime>,
+    /// Being copied to another cluster: read-only until the switch (`clusters::move_region`).
+    pub moving_since: Option<OffsetDateTime>,
     /// Shows its latest public contributions on the platform's site.
     pub showcase: bool,
 }
@@ -120,18 +122,24 @@ pub enum Access {
     ReadOnly,
     /// A closed page that names no region.
     Closed,
+    /// Being moved to another cluster for a few minutes: pages read, writes answer 503.
+    Moving,
 }
 
 impl Tenant {
     /// What the site allows now, `read_only_days` after a suspension it closes.
     pub fn access(&self, read_only_days: i64, now: OffsetDateTime) -> Access {
-        match self.status {
+        let access = match self.status {
             TenantStatus::Trial | TenantStatus::Active | TenantStatus::PastDue => Access::Open,
             TenantStatus::Suspended => match self.suspended_at {
                 Some(at) if now - at >= time::Duration::days(read_only_days) => Access::Closed,
                 _ => Access::ReadOnly,
             },
             TenantStatus::Archived => Access::Closed,
+        };
+        match access {
+            Access::Open | Access::ReadOnly if self.moving_since.is_some() => Access::Moving,
+            other => other,
         }
     }
 }
@@ -145,7 +153,7 @@ macro_rules! read {
                       t.locales, t.tagline, t.color_primary, t.color_accent, t.logo_url, t.logo_key,
                       t.favicon_key, t.cover_key, t.footer_links, t.enabled_kinds, t.time_zone,
                       t.map_lat, t.map_lng, t.map_zoom, t.map_bbox, t.map_tile_url, t.map_attribution, t.geocoder_url,
-                      t.schema_version, t.suspended_at, t.past_due_since, t.showcase,
+                      t.schema_version, t.suspended_at, t.past_due_since, t.moving_since, t.showcase,
                       (SELECT p.host FROM platform.tenant_domains p
                         WHERE p.tenant_id = t.id AND p.is_primary) AS primary_host
                  FROM platform.tenants t "# + $rest
@@ -184,6 +192,7 @@ macro_rules! read {
             schema_version: r.schema_version,
             suspended_at: r.suspended_at,
             past_due_since: r.past_due_since,
+            moving_since: r.moving_since,
             showcase: r.showcase,
         })
     };

@@ -38,6 +38,8 @@ pub enum ErrorKind {
     Unavailable,
     /// A write to a suspended region: it reads, nothing is written (403, the notice).
     ReadOnly,
+    /// A write to a region being moved to another cluster: 503 for a few minutes, the notice.
+    Moving,
 }
 
 impl ErrorKind {
@@ -47,7 +49,7 @@ impl ErrorKind {
             Self::Forbidden | Self::CsrfRefused | Self::ReadOnly => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy | Self::Moving => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -122,6 +124,7 @@ fn error_page(app: &AppState, headers: &HeaderMap, path: &str, site: Option<&Sit
         ErrorKind::CsrfRefused => "csrf".to_owned(),
         ErrorKind::Busy => "busy".to_owned(),
         ErrorKind::ReadOnly => "read_only".to_owned(),
+        ErrorKind::Moving => "moving".to_owned(),
         _ => code.to_string(),
     };
     let ctx = ErrorContext {
@@ -136,6 +139,9 @@ fn error_page(app: &AppState, headers: &HeaderMap, path: &str, site: Option<&Sit
             match kind {
                 ErrorKind::Unavailable => {
                     resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("3600"));
+                }
+                ErrorKind::Moving => {
+                    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("120"));
                 }
                 ErrorKind::Busy => {
                     resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));

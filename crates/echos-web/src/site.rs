@@ -99,6 +99,12 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
                     let site = Site::Region(t);
                     return render_error(&app, &req, Some(&site), ErrorKind::ReadOnly);
                 }
+                // Being moved to another cluster: read, nothing written for a few minutes.
+                Access::Moving if reads(&req) => Site::Region(t),
+                Access::Moving => {
+                    let site = Site::Region(t);
+                    return render_error(&app, &req, Some(&site), ErrorKind::Moving);
+                }
                 Access::Closed => return render_error(&app, &req, None, ErrorKind::Unavailable),
             },
             Ok(None) => return render_error(&app, &req, None, ErrorKind::NotFound),
@@ -245,7 +251,7 @@ impl SiteView {
             primary_ink: String::new(),
             nav: t.kinds.iter().map(|k| (k.segment(), k.nav_key())).collect(),
             footer_links: t.footer_links.clone(),
-            state: t.status.as_str(),
+            state: if t.moving_since.is_some() { "moving" } else { t.status.as_str() },
         };
         Self::colours(view, &t.color_primary, &t.color_accent)
     }

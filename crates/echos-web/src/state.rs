@@ -69,7 +69,8 @@ impl AppState {
             db.platform().clone(),
             Duration::from_secs(config.tenancy.cache_ttl_secs),
             Duration::from_secs(config.tenancy.negative_cache_ttl_secs),
-        );
+        )
+        .hearing_clusters(db.region_clusters().into_iter().map(|(_, pool, _)| pool.clone()).collect());
         let templates = Templates::new(config.dev.reload_templates)?;
         let mailer = Mailer::from_config(&config.mail).map_err(|e| anyhow::anyhow!("{e}"))?;
         let limiter = Limiter::new(config.accounts.rate_limit_scale);

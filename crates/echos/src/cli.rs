@@ -88,9 +88,22 @@ enum TenantCommand {
         locale: String,
         #[arg(long, default_value = "")]
         tagline: String,
+        /// The PostgreSQL cluster that holds it (`main` or a name under `database.clusters`);
+        /// by default the one with the fewest regions.
+        #[arg(long)]
+        cluster: Option<String>,
     },
     /// List every region.
     List,
+    /// Move a region's schema to another PostgreSQL cluster: read-only during the copy (writes
+    /// answer 503 with a notice), row counts checked, then switched; media stay where they are.
+    Move {
+        slug: String,
+        #[arg(long)]
+        cluster: String,
+    },
+    /// How many regions each PostgreSQL cluster holds.
+    Clusters,
     /// Show one region.
     Show { slug: String },
     /// Suspend a region: its site reads but takes no writes, then closes after
@@ -297,7 +310,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<ExitCode> {
             if migrate_all(&db, &config).await? != ExitCode::SUCCESS {
                 anyhow::bail!("the migrations did not all apply; see above");
             }
-            provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
+            provision::refill_spares(&db, config.tenancy.spares).await.map_err(sentence)?;
             sync(&db, &config, &domain, &config.paths.tenants_dir.clone()).await?;
             for t in tenants::list(db.platform(), None).await.map_err(sentence)? {
                 if let Some(seed) = echos_core::seed::read(&config.paths.tenants_dir, &t.slug).map_err(sentence)? {
@@ -357,13 +370,13 @@ async fn sync(db: &Db, config: &Config, domain: &HostName, dir: &std::path::Path
             definitions::apply(db, domain, def).await.map_err(|e| sentence(e).context(format!("region {slug}")))?;
         println!("{slug}: {}", if outcome == Outcome::Created { "created" } else { "updated" });
     }
-    provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
+    provision::refill_spares(db, config.tenancy.spares).await.map_err(sentence)?;
     Ok(())
 }
 
 async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand) -> anyhow::Result<()> {
     match cmd {
-        TenantCommand::Create { slug: s, name, domains, locale, tagline } => {
+        TenantCommand::Create { slug: s, name, domains, locale, tagline, cluster } => {
             let slug = slug(&s)?;
             let domains = domains
                 .iter()
@@ -373,31 +386,50 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
                 Locale::parse(&locale).with_context(|| format!("unknown locale “{locale}”: use fr, en or ca"))?;
             let branding = Branding { locale, tagline, ..Branding::default() };
             let started = Instant::now();
-            let t =
-                provision::create(db, domain, NewTenant { slug, name, domains, branding }).await.map_err(sentence)?;
+            let t = provision::create_on(db, domain, NewTenant { slug, name, domains, branding }, cluster.as_deref())
+                .await
+                .map_err(sentence)?;
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             let port = config.platform.public_port.map(|p| format!(":{p}")).unwrap_or_default();
             println!(
-                "region {} opened in {ms:.1} ms: {}://{}{port}/",
-                t.slug, config.platform.public_scheme, t.primary_host
+                "region {} opened in {ms:.1} ms on the cluster {}: {}://{}{port}/",
+                t.slug, t.database, config.platform.public_scheme, t.primary_host
             );
             // Keep the next opening fast too.
-            provision::refill_spares(db.platform(), config.tenancy.spares).await.map_err(sentence)?;
+            provision::refill_spares(db, config.tenancy.spares).await.map_err(sentence)?;
         }
         TenantCommand::List => {
             let all = tenants::list(db.platform(), None).await.map_err(sentence)?;
-            println!("{:<20} {:<10} {:>7}  {:<30} name", "slug", "status", "version", "host");
+            println!("{:<20} {:<10} {:>7}  {:<12} {:<30} name", "slug", "status", "version", "cluster", "host");
             for t in &all {
                 println!(
-                    "{:<20} {:<10} {:>7}  {:<30} {}",
+                    "{:<20} {:<10} {:>7}  {:<12} {:<30} {}",
                     t.slug,
                     t.status.as_str(),
                     t.schema_version,
+                    t.database,
                     t.primary_host,
                     t.name
                 );
             }
             println!("{} region(s)", all.len());
+        }
+        TenantCommand::Move { slug: s, cluster } => {
+            let started = Instant::now();
+            let moved = echos_core::clusters::move_region(db, &slug(&s)?, &cluster).await.map_err(sentence)?;
+            println!(
+                "region {s} moved from {} to {} in {:.1} s: {} tables, {} rows checked",
+                moved.from,
+                moved.to,
+                started.elapsed().as_secs_f64(),
+                moved.tables,
+                moved.rows
+            );
+        }
+        TenantCommand::Clusters => {
+            for (name, n) in echos_core::clusters::usage(db).await.map_err(sentence)? {
+                println!("{name:<16} {n} region(s)");
+            }
         }
         TenantCommand::Show { slug: s } => {
             let t = tenants::get(db.platform(), &slug(&s)?).await.map_err(sentence)?;

@@ -15,12 +15,12 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     let state = AppState::new(db.clone(), config, media, payments)?;
     let listener_task = state.directory.listen().await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let refill = tokio::spawn({
-        let pool = db.platform().clone();
+        let db = db.clone();
         async move {
             let mut tick = tokio::time::interval(Duration::from_secs(30));
             loop {
                 tick.tick().await;
-                match provision::refill_spares(&pool, spares).await {
+                match provision::refill_spares(&db, spares).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(created = n, "spare schemas refilled"),
                     Err(e) => tracing::warn!(error = ?e, "refilling spare schemas failed"),

@@ -2,6 +2,7 @@
 //! regions on one connection, the statement cache, and what a hang-up leaves behind.
 
 mod cancellation;
+mod clusters;
 mod directory_cache;
 mod host_resolution;
 mod isolation;

@@ -142,7 +142,7 @@ async fn a_closed_region_answers_503_and_comes_back_when_resumed() {
 #[tokio::test]
 async fn every_spare_is_a_real_migrated_schema() {
     let app = TestApp::new().await;
-    provision::refill_spares(app.db.platform(), 2).await.unwrap();
+    provision::refill_spares(&app.db, 2).await.unwrap();
     let latest = migrate::latest(&migrate::tenant_set());
     let spares: Vec<(String, i64)> = sqlx::query_as("SELECT schema_name, schema_version FROM platform.spare_schemas")
         .fetch_all(app.db.platform())

@@ -569,6 +569,8 @@ async fn retry(
 #[derive(Serialize)]
 struct MigrationsPage {
     regions: Vec<operations::LedgerLine>,
+    /// Each cluster with its number of regions (the control plane's first).
+    clusters: Vec<(String, i64)>,
     latest_version: i64,
     behind: usize,
 }
@@ -581,7 +583,10 @@ async fn migrations(
     let latest = echos_core::migrate::latest(&echos_core::migrate::tenant_set());
     let regions = operations::ledger(app.db.platform()).await?;
     let behind = regions.iter().filter(|r| r.schema_version < latest).count();
-    let x = MigrationsPage { regions, latest_version: latest, behind };
+    let usage = echos_core::clusters::usage(&app.db).await?;
+    let clusters =
+        app.db.cluster_names().into_iter().map(|n| (n.clone(), usage.get(&n).copied().unwrap_or(0))).collect();
+    let x = MigrationsPage { regions, clusters, latest_version: latest, behind };
     render(&app, "platform/console/migrations.html", &page, &op, "/platform/migrations", x)
 }
 

@@ -210,7 +210,7 @@ pub async fn submit(
 
     let Some(payments) = app.payments.clone() else {
         // Billing off: the region opens now, in trial.
-        return match signups::open_trial(app.db.platform(), &app.platform_domain, &app.config.billing, &signup).await? {
+        return match signups::open_trial(&app.db, &app.platform_domain, &app.config.billing, &signup).await? {
             Ok(opened) => {
                 tracing::info!(region = %opened.slug, "a region opened in trial by a sign-up");
                 Ok(Redirect::to(&format!("/ouvrir/merci?inscription={}", opened.signup_id)).into_response())

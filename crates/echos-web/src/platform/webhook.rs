@@ -70,7 +70,7 @@ pub async fn apply_stripe_event(app: &AppState, event_id: &str) -> Result<(), ec
                 tracing::warn!(event = event_id, "a completed checkout without its sign-up, customer or subscription");
                 return billing::event_processed(pool, event_id).await;
             };
-            match echos_core::signups::open_paid(pool, &app.platform_domain, signup, customer, sub).await {
+            match echos_core::signups::open_paid(&app.db, &app.platform_domain, signup, customer, sub).await {
                 Ok(Some(opened)) => {
                     tracing::info!(region = %opened.slug, "a paid sign-up opened its region");
                     // Its admin's welcome mail, at once.
