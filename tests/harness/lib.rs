@@ -66,7 +66,7 @@ pub fn pgbouncer_url() -> String {
 /// starts it: `tests/second-cluster.sh`).
 pub fn second_cluster_url() -> String {
     std::env::var("ECHOS_TEST_SECOND_CLUSTER_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/echosciences_test".into())
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5434/echosciences_test".into())
 }
 
 /// The test configuration with the second cluster, named `second`.
@@ -91,6 +91,7 @@ async fn setup_clusters() {
             let cfg = clusters_config();
             create_database_if_missing(&second_cluster_url()).await;
             let db = Db::connect(&cfg.database).await.expect("test database");
+            forget_what_the_second_cluster_lost(&db).await;
             let report = migrate::run(&db, Options::All, &migrate::tenant_set(), &cfg.tenancy).await.expect("migrate");
             assert!(report.failed.is_empty(), "migrations failed: {:?}", report.failed);
             provision::refill_spares(&db, cfg.tenancy.spares).await.expect("spares");
@@ -122,6 +123,31 @@ async fn setup() {
             db.close().await;
         })
         .await;
+}
+
+/// A second cluster made afresh (its server re-created) lost the schemas the control plane
+/// still records there: forget them, so that nothing claims a spare or serves a region that is
+/// not there.
+async fn forget_what_the_second_cluster_lost(db: &Db) {
+    let second = db.cluster("second").unwrap();
+    // Only what was recorded before the look (another test process may be creating schemas now).
+    let before: time::OffsetDateTime = sqlx::query_scalar("SELECT now()").fetch_one(db.platform()).await.unwrap();
+    let there: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace").fetch_all(second).await.unwrap();
+    sqlx::query("DELETE FROM platform.spare_schemas WHERE database = 'second' AND NOT schema_name = ANY($1) AND created_at < $2")
+        .bind(&there)
+        .bind(before)
+        .execute(db.platform())
+        .await
+        .unwrap();
+    sqlx::query(
+        "DELETE FROM platform.tenants WHERE database = 'second' AND NOT schema_name = ANY($1) AND created_at < $2",
+    )
+    .bind(&there)
+    .bind(before)
+    .execute(db.platform())
+    .await
+    .unwrap();
 }
 
 async fn create_database_if_missing(url: &str) {

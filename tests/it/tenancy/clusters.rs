@@ -1,4 +1,4 @@
-//! Regions on two PostgreSQL clusters (`tests/second-cluster.sh` starts the second on 5433):
+//! Regions on two PostgreSQL clusters (`tests/second-cluster.sh` starts the second on 5434):
 //! created where asked, served from there with the control plane's rows written through
 //! postgres_fdw, moved from one to the other with every row and file while another region keeps
 //! serving, migrated by the same runner, and kept apart.
