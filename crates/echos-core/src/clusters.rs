@@ -299,6 +299,8 @@ pub struct Moved {
     pub to: String,
     pub tables: usize,
     pub rows: u64,
+    /// The old schema could not be dropped (the region did move): drop it by hand.
+    pub old_schema_left: bool,
 }
 
 /// How long the switch waits for every process to hear of it before the old schema goes.
@@ -310,7 +312,10 @@ const SWITCH_SETTLE: Duration = Duration::from_secs(1);
 /// cluster (every process's host cache hears of it), and the old schema is dropped. Media stay
 /// where they are (their keys name the region's id, not its cluster). On failure the copy is
 /// dropped and the region stays where it was, writable again.
-pub async fn move_region(db: &Db, slug: &Slug, to: &str) -> Result<Moved, CoreError> {
+///
+/// A move cut short (the process killed) leaves the region read-only where it was: `resume`
+/// starts it again, dropping whatever the cut move had copied to `to`.
+pub async fn move_region(db: &Db, slug: &Slug, to: &str, resume: bool) -> Result<Moved, CoreError> {
     let t = tenants::get(db.platform(), slug).await?;
     let target = db.cluster(to)?;
     let source = db.cluster(&t.database)?;
@@ -321,15 +326,24 @@ pub async fn move_region(db: &Db, slug: &Slug, to: &str) -> Result<Moved, CoreEr
         return Err(CoreError::invalid("the region is behind its migrations: run `echos migrate` first"));
     }
     let started = sqlx::query(
-        "UPDATE platform.tenants SET moving_since = now() WHERE id = $1 AND database = $2 AND moving_since IS NULL",
+        "UPDATE platform.tenants SET moving_since = now()
+          WHERE id = $1 AND database = $2 AND (moving_since IS NULL OR $3)",
     )
     .bind(t.id)
     .bind(&t.database)
+    .bind(resume)
     .execute(db.platform())
     .await
     .context("marking the region read-only")?;
     if started.rows_affected() == 0 {
-        return Err(CoreError::conflict(format_args!("the region {slug} is already being moved")));
+        return Err(CoreError::conflict(format_args!(
+            "the region {slug} is already being moved (if no move is running — one was cut short — start it again with --resume)"
+        )));
+    }
+    if resume {
+        // The region is still where its row says: a copy elsewhere is a cut move's, never the region.
+        let mut conn = target.acquire().await.context("connecting to the target cluster")?;
+        drop_schema(&mut conn, &t.schema).await;
     }
     let result = copy_and_switch(db, &t, source, target, to).await;
     if result.is_err() {
@@ -396,13 +410,24 @@ async fn copy_and_switch(db: &Db, t: &Tenant, source: &PgPool, target: &PgPool, 
     // Every process hears of the switch through the host cache's notice, within milliseconds:
     // give them a moment before the old schema (still locked against writes) is dropped.
     tokio::time::sleep(SWITCH_SETTLE).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut *read)
-        .await
-        .context("dropping the old schema")?;
-    read.commit().await.context("dropping the old schema")?;
+    // The region has moved: a failure to drop its old copy is reported, not undone.
+    let drop_old = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+    let old_schema_left = match sqlx::raw_sql(sqlx::AssertSqlSafe(drop_old.clone())).execute(&mut *read).await {
+        Ok(_) => read.commit().await.is_err(),
+        Err(e) => {
+            tracing::warn!(region = %t.slug, error = %e, "dropping the old schema under the copy's lock failed; again");
+            let _ = read.rollback().await;
+            let again = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET lock_timeout = '120s'; {drop_old}")))
+                .execute(&mut *src)
+                .await;
+            again.is_err()
+        }
+    };
+    if old_schema_left {
+        tracing::error!(region = %t.slug, cluster = %t.database, schema, "the region moved, but its old schema is still there");
+    }
     tracing::info!(region = %t.slug, from = %t.database, to, rows, "region moved");
-    Ok(Moved { from: t.database.clone(), to: to.to_owned(), tables: tables.len(), rows })
+    Ok(Moved { from: t.database.clone(), to: to.to_owned(), tables: tables.len(), rows, old_schema_left })
 }
 
 /// Removes a copy that will not be used.

@@ -101,6 +101,9 @@ enum TenantCommand {
         slug: String,
         #[arg(long)]
         cluster: String,
+        /// Start again a move that was cut short (the region stayed read-only where it was).
+        #[arg(long)]
+        resume: bool,
     },
     /// How many regions each PostgreSQL cluster holds.
     Clusters,
@@ -414,9 +417,9 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
             }
             println!("{} region(s)", all.len());
         }
-        TenantCommand::Move { slug: s, cluster } => {
+        TenantCommand::Move { slug: s, cluster, resume } => {
             let started = Instant::now();
-            let moved = echos_core::clusters::move_region(db, &slug(&s)?, &cluster).await.map_err(sentence)?;
+            let moved = echos_core::clusters::move_region(db, &slug(&s)?, &cluster, resume).await.map_err(sentence)?;
             println!(
                 "region {s} moved from {} to {} in {:.1} s: {} tables, {} rows checked",
                 moved.from,
@@ -425,6 +428,13 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
                 moved.tables,
                 moved.rows
             );
+            if moved.old_schema_left {
+                eprintln!(
+                    "warning: its old schema {} is still on the cluster {}: drop it by hand (DROP SCHEMA … CASCADE)",
+                    slug(&s)?.schema_name(),
+                    moved.from
+                );
+            }
         }
         TenantCommand::Clusters => {
             for (name, n) in echos_core::clusters::usage(db).await.map_err(sentence)? {
