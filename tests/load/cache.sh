@@ -8,11 +8,14 @@
 #   tests/load/cache.sh 1000                          # needs wrk and pgbench
 #   BASE=/path/to/older/echos tests/load/cache.sh 1000  # also the home page by an older build
 #   ONLY=memory tests/load/cache.sh 5000               # only the backends' memory (every page, uncached)
+#   ENCODING=identity tests/load/cache.sh 1000         # uncompressed answers (default: "br, gzip",
+#                                                      # as every browser asks)
 # Uses its own database (echosciences_cache_N, recreated unless REUSE=1) and a free port. Figures: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10}
 DURATION=${DURATION:-8s}
+ENCODING=${ENCODING-br, gzip}
 ADMIN=postgres://postgres@127.0.0.1:5432/postgres
 DB=echosciences_cache_$N
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
@@ -23,10 +26,11 @@ CACHE_BYTES=${CACHE_BYTES:-2147483648}
 SUBPOOLS=${ECHOS_DATABASE__SUBPOOLS:-4}
 T=${CARGO_TARGET_DIR:-target}/release
 WORK=$(mktemp -d)
+export ENCODING
 SERVER=
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-echo "# $N regions — $(date -u +%F) — $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, PostgreSQL $(psql -At "$ADMIN" -c 'show server_version'), $SUBPOOLS sub-pools"
+echo "# $N regions — $(date -u +%F) — $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, PostgreSQL $(psql -At "$ADMIN" -c 'show server_version'), $SUBPOOLS sub-pools, Accept-Encoding: ${ENCODING:-none}"
 SQLX_OFFLINE=true cargo build --release -q -p echos -p echos-tests --bin echos --bin echos-bench
 if [ -z "${REUSE:-}" ]; then # REUSE=1: the regions of the previous run with the same N
   psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
@@ -56,8 +60,11 @@ stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=; }
 cat > "$WORK/spread.lua" <<LUA
 local n = $N
 local path = os.getenv("PAGE")
+local encoding = os.getenv("ENCODING")
 request = function()
-  return wrk.format("GET", path, { Host = "b" .. math.random(1, n) .. ".bench.localhost" })
+  local headers = { Host = "b" .. math.random(1, n) .. ".bench.localhost" }
+  if encoding ~= "" then headers["Accept-Encoding"] = encoding end
+  return wrk.format("GET", path, headers)
 end
 LUA
 summary() { awk '/Requests\/sec/{rps=$2} / 50%/{p50=$2} / 99%/{p99=$2} /Non-2xx/{err=$NF} END{printf "%.0f req/s, p50 %s, p99 %s%s", rps, p50, p99, (err? ", non-2xx " err : "")}'; }
@@ -76,8 +83,8 @@ if [ "${ONLY:-}" != memory ]; then
 printf '\n| | 16 connections | 64 connections |\n| --- | --- | --- |\n'
 start "$T/echos"
 printf '| `/healthz` | %s | %s |\n' \
-  "$(wrk -t2 -c16 -d"$DURATION" --latency $URL/healthz | summary)" \
-  "$(wrk -t2 -c64 -d"$DURATION" --latency $URL/healthz | summary)"
+  "$(wrk -t2 -c16 -d"$DURATION" --latency -H "Accept-Encoding: $ENCODING" $URL/healthz | summary)" \
+  "$(wrk -t2 -c64 -d"$DURATION" --latency -H "Accept-Encoding: $ENCODING" $URL/healthz | summary)"
 stop
 if [ -n "${BASE:-}" ]; then
   start "$BASE"
@@ -100,6 +107,12 @@ warm
 for page in "${PAGES[@]}"; do
   printf '| `%s`, cached | %s | %s |\n' "${page:0:40}" "$(load "$page" 16)" "$(load "$page" 64)"
 done
+if [ -n "$ENCODING" ]; then # the same page to a client that takes no compression
+  printf '| `/`, cached, uncompressed | %s | %s |\n' "$(ENCODING= load / 16)" "$(ENCODING= load / 64)"
+fi
+printf 'bytes of the home page: %s uncompressed, %s with Accept-Encoding "%s"\n' \
+  "$(curl -s -H 'Host: b2.bench.localhost' "$URL/" | wc -c)" \
+  "$(curl -s -H 'Host: b2.bench.localhost' -H "Accept-Encoding: $ENCODING" "$URL/" | wc -c)" "$ENCODING"
 server_rss=$(awk '/VmRSS/{print $2}' /proc/$SERVER/status)
 stop
 grep -o 'page cache.*' "$WORK/server.log" | tail -1 || true

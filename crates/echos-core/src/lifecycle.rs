@@ -271,7 +271,13 @@ pub async fn sweep(db: &Db, media: &MediaStore, cfg: &BillingConfig, now: Offset
 /// Deletes a region: its schema, its row (its domains, sessions and jobs with it) and its media;
 /// its history stays in `tenant_events`.
 pub async fn delete_now(db: &Db, media: &MediaStore, tenant_id: Uuid, by: &str) -> Result<(), CoreError> {
-    let mut tx = db.platform().begin().await.context("starting a transaction")?;
+    let cluster = sqlx::query_scalar!("SELECT database FROM platform.tenants WHERE id = $1", tenant_id)
+        .fetch_optional(db.platform())
+        .await
+        .context("finding the region's cluster")?
+        .ok_or(CoreError::NotFound)?;
+    // On the region's cluster: its schema there, the control plane's rows through it.
+    let mut tx = db.cluster(&cluster)?.begin().await.context("starting a transaction")?;
     sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting the lock timeout")?;
     let row = sqlx::query!("DELETE FROM platform.tenants WHERE id = $1 RETURNING slug, schema_name, status", tenant_id)
         .fetch_optional(&mut *tx)

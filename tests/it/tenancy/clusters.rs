@@ -103,6 +103,19 @@ async fn a_region_on_the_second_cluster_lives_there_and_writes_the_control_plane
     tokio::time::timeout(std::time::Duration::from_secs(5), changes.changed()).await.unwrap().unwrap();
     let home = app.get(&t.host, "/").await;
     assert!(home.body.contains("Le mascaret de la Seine"), "the cached home page was retired");
+
+    // Deleted (as the lifecycle's sweep does): its schema goes from the second cluster, its
+    // history stays in the control plane (an id drawn there through the foreign table).
+    echos_core::lifecycle::delete_now(&app.db, &app.state.media, t.tenant.id, "test").await.unwrap();
+    assert!(!has_schema(&second, &t.tenant.schema).await, "its schema is dropped where it was");
+    let events: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM platform.tenant_events WHERE tenant_id = $1 AND to_status = 'deleted' AND id > 0",
+    )
+    .bind(t.tenant.id)
+    .fetch_one(app.db.platform())
+    .await
+    .unwrap();
+    assert_eq!(events, 1);
 }
 
 #[tokio::test]

@@ -47,9 +47,20 @@ impl ViewCounter {
         };
         let mut written = 0;
         let mut first_error = None;
-        for p in taken {
-            let Some(tenant) = p.tenant.clone() else { continue };
-            match write(db, &tenant, &p).await {
+        for mut p in taken {
+            let Some(mut tenant) = p.tenant.clone() else { continue };
+            let mut result = write(db, &tenant, &p).await;
+            if result.is_err() {
+                // Counted before the region moved to another cluster: write them where it is now.
+                if let Ok(now) = crate::tenants::get_by_id(db.platform(), tenant.id).await
+                    && now.database != tenant.database
+                {
+                    tenant = std::sync::Arc::new(now);
+                    p.tenant = Some(tenant.clone());
+                    result = write(db, &tenant, &p).await;
+                }
+            }
+            match result {
                 Ok(n) => written += n,
                 Err(e) => {
                     self.put_back(p);
