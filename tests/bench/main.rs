@@ -81,7 +81,11 @@ async fn main() {
             let all = tenants::list(db.platform(), None).await.unwrap();
             let targets: Vec<_> = all
                 .iter()
-                .map(|t| SchemaTarget { name: t.schema.clone(), tenant: Some((t.id, t.slug.clone())) })
+                .map(|t| SchemaTarget {
+                    name: t.schema.clone(),
+                    tenant: Some((t.id, t.slug.clone())),
+                    database: t.database.clone(),
+                })
                 .collect();
             let mut set = migrate::tenant_set();
             let version = 90_000 + i64::from(std::process::id() % 1000);

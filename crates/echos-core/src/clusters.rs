@@ -299,7 +299,8 @@ pub struct Moved {
     pub to: String,
     pub tables: usize,
     pub rows: u64,
-    /// The old schema could not be dropped (the region did move): drop it by hand.
+    /// The old schema (renamed `<schema>_m…`, or still under its name if even the rename failed)
+    /// could not be dropped; the region did move: drop it by hand.
     pub old_schema_left: bool,
 }
 
@@ -317,6 +318,9 @@ const SWITCH_SETTLE: Duration = Duration::from_secs(1);
 /// starts it again, dropping whatever the cut move had copied to `to`.
 pub async fn move_region(db: &Db, slug: &Slug, to: &str, resume: bool) -> Result<Moved, CoreError> {
     let t = tenants::get(db.platform(), slug).await?;
+    if !is_plain_identifier(&t.schema) {
+        return Err(CoreError::Unexpected(anyhow::anyhow!("refusing schema name {:?}", t.schema)));
+    }
     let target = db.cluster(to)?;
     let source = db.cluster(&t.database)?;
     if t.database == to {
@@ -325,31 +329,68 @@ pub async fn move_region(db: &Db, slug: &Slug, to: &str, resume: bool) -> Result
     if t.schema_version != migrate::latest_tenant_version() {
         return Err(CoreError::invalid("the region is behind its migrations: run `echos migrate` first"));
     }
+    // One move of a region at a time, a resumed one included: a session lock on the control
+    // plane, held until the move ends (or its process dies).
+    let mut guard = db.platform().acquire().await.context("waiting for a connection")?;
+    let key = move_lock_key(t.id);
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(key)
+        .fetch_one(&mut *guard)
+        .await
+        .context("taking the region's move lock")?;
+    if !got {
+        return Err(CoreError::conflict(format_args!("the region {slug} is being moved by another process")));
+    }
+    // The same session then marks, switches or clears the region: a move takes one control-plane
+    // connection besides the region's own.
+    let result = start_and_move(db, &mut guard, &t, source, target, to, resume).await;
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *guard).await;
+    result
+}
+
+/// The advisory-lock key of a region's move.
+fn move_lock_key(id: uuid::Uuid) -> i64 {
+    i64::from_be_bytes(id.as_bytes()[..8].try_into().unwrap_or_default()) ^ 0x6563_686f_735f_6d76
+}
+
+async fn start_and_move(
+    db: &Db,
+    control: &mut PgConnection,
+    t: &Tenant,
+    source: &PgPool,
+    target: &PgPool,
+    to: &str,
+    resume: bool,
+) -> Result<Moved, CoreError> {
     let started = sqlx::query(
         "UPDATE platform.tenants SET moving_since = now()
-          WHERE id = $1 AND database = $2 AND (moving_since IS NULL OR $3)",
+          WHERE id = $1 AND database = $2 AND schema_version = $3 AND (moving_since IS NULL OR $4)",
     )
     .bind(t.id)
     .bind(&t.database)
+    .bind(t.schema_version)
     .bind(resume)
-    .execute(db.platform())
+    .execute(&mut *control)
     .await
     .context("marking the region read-only")?;
     if started.rows_affected() == 0 {
         return Err(CoreError::conflict(format_args!(
-            "the region {slug} is already being moved (if no move is running — one was cut short — start it again with --resume)"
+            "the region {} is already being moved (if no move is running — one was cut short — start it again with --resume)",
+            t.slug
         )));
     }
     if resume {
-        // The region is still where its row says: a copy elsewhere is a cut move's, never the region.
+        // The region is still where its row says (this process holds the move lock): a copy
+        // elsewhere is a cut move's, never the region.
         let mut conn = target.acquire().await.context("connecting to the target cluster")?;
         drop_schema(&mut conn, &t.schema).await;
     }
-    let result = copy_and_switch(db, &t, source, target, to).await;
+    let result = copy_and_switch(db, control, t, source, target, to).await;
     if result.is_err() {
-        let cleared = sqlx::query("UPDATE platform.tenants SET moving_since = NULL WHERE id = $1")
+        let cleared = sqlx::query("UPDATE platform.tenants SET moving_since = NULL WHERE id = $1 AND database = $2")
             .bind(t.id)
-            .execute(db.platform())
+            .bind(&t.database)
+            .execute(&mut *control)
             .await;
         if let Err(e) = cleared {
             tracing::error!(region = %t.slug, error = %e, "a failed move left the region read-only");
@@ -358,7 +399,14 @@ pub async fn move_region(db: &Db, slug: &Slug, to: &str, resume: bool) -> Result
     result
 }
 
-async fn copy_and_switch(db: &Db, t: &Tenant, source: &PgPool, target: &PgPool, to: &str) -> Result<Moved, CoreError> {
+async fn copy_and_switch(
+    db: &Db,
+    control: &mut PgConnection,
+    t: &Tenant,
+    source: &PgPool,
+    target: &PgPool,
+    to: &str,
+) -> Result<Moved, CoreError> {
     let schema = t.schema.as_str();
     let mut src = source.acquire().await.context("connecting to the region's cluster")?;
     let mut read = src.begin().await.context("starting the copy")?;
@@ -372,6 +420,8 @@ async fn copy_and_switch(db: &Db, t: &Tenant, source: &PgPool, target: &PgPool, 
         .await
         .context("holding off the region's writes")?;
     let (tables, data) = crate::archive::copy_out(&mut read, schema).await?;
+    // Where each identity sequence stood: ids of rows deleted last are not handed out again.
+    let positions = sequence_positions(&mut read, schema).await?;
 
     let mut dst = target.acquire().await.context("connecting to the target cluster")?;
     let copied = async {
@@ -390,44 +440,130 @@ async fn copy_and_switch(db: &Db, t: &Tenant, source: &PgPool, target: &PgPool, 
         migrate::apply(&mut write, schema, &set, 0).await?;
         let data: BTreeMap<&str, &[u8]> = data.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
         let rows = crate::archive::copy_in(&mut write, schema, &tables, &data).await?;
+        for (table, column, last) in &positions {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT setval(pg_get_serial_sequence('{schema}.\"{table}\"', '{column}'), greatest($1, m, 1), $1 IS NOT NULL OR m > 0)
+                   FROM (SELECT coalesce(max(\"{column}\"), 0) AS m FROM \"{table}\") x"
+            )))
+            .bind(last)
+            .execute(&mut *write)
+            .await
+            .context("placing a sequence")?;
+        }
         Ok::<_, CoreError>((write, rows))
     }
     .await;
     let (write, rows) = copied?;
     write.commit().await.context("committing the copy")?;
 
-    // The switch: from now on every process sends the region's queries to `to`.
-    let switched = sqlx::query("UPDATE platform.tenants SET database = $2, moving_since = NULL WHERE id = $1")
-        .bind(t.id)
-        .bind(to)
-        .execute(db.platform())
-        .await
-        .context("switching the region");
-    if let Err(e) = switched {
-        drop_schema(&mut dst, schema).await;
-        return Err(e);
+    // The switch: from now on every process sends the region's queries to `to`. Bounded: a
+    // writer that holds the region's row (a look being saved) and waits on the copy's lock
+    // would otherwise hold it for ever; the move is then given up, nothing having switched.
+    let switched = switch(control, t, to).await;
+    let switched = match switched {
+        Ok(done) => Ok(done),
+        // Did it commit before the connection failed? The row says.
+        Err(e) => match tenants::get_by_id(db.platform(), t.id).await {
+            Ok(now) if now.database == to => Ok(true),
+            _ => Err(e),
+        },
+    };
+    match switched {
+        Ok(true) => {}
+        Ok(false) => {
+            drop_schema(&mut dst, schema).await;
+            return Err(CoreError::conflict(
+                "the region changed during the copy (migrated, deleted or moved): nothing was switched",
+            ));
+        }
+        Err(e) => {
+            drop_schema(&mut dst, schema).await;
+            return Err(e);
+        }
     }
     // Every process hears of the switch through the host cache's notice, within milliseconds:
-    // give them a moment before the old schema (still locked against writes) is dropped.
+    // give them a moment. Then the old schema is renamed under the copy's lock — a rename takes
+    // no table lock, and a writer still queued behind that lock finds, when it wakes, no table
+    // by its name: it fails, its write never lands in the old copy — and dropped afterwards.
     tokio::time::sleep(SWITCH_SETTLE).await;
-    // The region has moved: a failure to drop its old copy is reported, not undone.
-    let drop_old = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
-    let old_schema_left = match sqlx::raw_sql(sqlx::AssertSqlSafe(drop_old.clone())).execute(&mut *read).await {
-        Ok(_) => read.commit().await.is_err(),
+    let retired = format!("{}_m{}", schema, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let renamed = match sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER SCHEMA {schema} RENAME TO {retired}")))
+        .execute(&mut *read)
+        .await
+    {
+        Ok(_) => read.commit().await.is_ok(),
         Err(e) => {
-            tracing::warn!(region = %t.slug, error = %e, "dropping the old schema under the copy's lock failed; again");
+            tracing::error!(region = %t.slug, error = %e, "renaming the old schema failed");
             let _ = read.rollback().await;
-            let again = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET lock_timeout = '120s'; {drop_old}")))
-                .execute(&mut *src)
-                .await;
-            again.is_err()
+            false
         }
     };
+    let old_schema_left = !renamed || !drop_retired(&mut src, &retired).await;
     if old_schema_left {
         tracing::error!(region = %t.slug, cluster = %t.database, schema, "the region moved, but its old schema is still there");
     }
     tracing::info!(region = %t.slug, from = %t.database, to, rows, "region moved");
     Ok(Moved { from: t.database.clone(), to: to.to_owned(), tables: tables.len(), rows, old_schema_left })
+}
+
+/// Points the region's row at `to`, if it is still the region that was copied (same cluster,
+/// same version, still marked as moving). `false` when it is not.
+async fn switch(control: &mut PgConnection, t: &Tenant, to: &str) -> Result<bool, CoreError> {
+    let mut tx = control.begin().await.context("starting the switch")?;
+    sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting a lock timeout")?;
+    let done = sqlx::query(
+        "UPDATE platform.tenants SET database = $2, moving_since = NULL
+          WHERE id = $1 AND database = $3 AND schema_version = $4 AND moving_since IS NOT NULL",
+    )
+    .bind(t.id)
+    .bind(to)
+    .bind(&t.database)
+    .bind(t.schema_version)
+    .execute(&mut *tx)
+    .await
+    .context("switching the region")?;
+    tx.commit().await.context("switching the region")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Drops a moved region's renamed old schema, a few times if busy. `true` once it is gone.
+async fn drop_retired(conn: &mut PgConnection, retired: &str) -> bool {
+    for attempt in 1..=5u64 {
+        let dropped = async {
+            let mut tx = conn.begin().await?;
+            sqlx::query("SET LOCAL lock_timeout = '30s'").execute(&mut *tx).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {retired} CASCADE")))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        match dropped {
+            Ok(()) => return true,
+            Err(e) => {
+                tracing::warn!(schema = retired, attempt, error = %e, "dropping a moved region's old schema failed");
+                tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+            }
+        }
+    }
+    false
+}
+
+/// Each identity column of `schema` with its sequence's last value (`None`: never used).
+async fn sequence_positions(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Vec<(String, String, Option<i64>)>, CoreError> {
+    sqlx::query_as(
+        "SELECT c.relname::text, a.attname::text,
+                pg_sequence_last_value(pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass)
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attidentity <> '' AND NOT a.attisdropped",
+    )
+    .bind(schema)
+    .fetch_all(conn)
+    .await
+    .context("reading the sequences")
 }
 
 /// Removes a copy that will not be used.

@@ -16,7 +16,7 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::config::DatabaseConfig;
-use crate::error::{Context, CoreError, FEATURE_NOT_SUPPORTED};
+use crate::error::{Context, CoreError, FEATURE_NOT_SUPPORTED, SERIALIZATION_FAILURE};
 use crate::tenants::Tenant;
 
 /// The name of the control plane's cluster; a region's row names the cluster that holds it.
@@ -194,6 +194,12 @@ impl Db {
             Err(e) if e.sqlstate().as_deref() == Some(FEATURE_NOT_SUPPORTED) => {
                 tracing::warn!(tenant = %tenant.slug, "stale cached statement; clearing the cache and retrying");
                 conn.clear_cached_statements().await.context("clearing cached statements")?;
+                attempt(&mut conn, tenant, &mut work).await
+            }
+            // On a region cluster, a control-plane row changed under the remote (repeatable
+            // read) transaction of postgres_fdw: the whole work again, once.
+            Err(e) if e.sqlstate().as_deref() == Some(SERIALIZATION_FAILURE) => {
+                tracing::info!(tenant = %tenant.slug, "serialization failure; retrying");
                 attempt(&mut conn, tenant, &mut work).await
             }
             other => other,

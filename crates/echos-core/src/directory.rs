@@ -152,13 +152,35 @@ impl Directory {
     /// the background, reconnecting (and invalidating, since notices may have been missed) when
     /// the connection drops.
     pub async fn listen(&self) -> Result<tokio::task::JoinHandle<()>, CoreError> {
-        let mut listeners = Vec::new();
-        for (i, pool) in std::iter::once(&self.pool).chain(&self.clusters).enumerate() {
-            let mut listener = PgListener::connect_with(pool).await.context("connecting the listener")?;
-            // Region settings and hosts live in the control plane; content changes on each cluster.
-            let channels: &[&str] = if i == 0 { &[CHANNEL, CONTENT_CHANNEL] } else { &[CONTENT_CHANNEL] };
-            listener.listen_all(channels.iter().copied()).await.context("listening for region changes")?;
-            listeners.push(self.hear(listener));
+        // Region settings and hosts live in the control plane: it must answer now.
+        let mut listener = PgListener::connect_with(&self.pool).await.context("connecting the listener")?;
+        listener.listen_all([CHANNEL, CONTENT_CHANNEL]).await.context("listening for region changes")?;
+        let mut listeners: Vec<futures::future::BoxFuture<'static, ()>> = vec![Box::pin(self.hear(listener))];
+        // Content changes are raised on each region cluster: one that is down is heard once up
+        // (its regions fail meanwhile anyway).
+        for pool in self.clusters.clone() {
+            let this = self.clone();
+            listeners.push(Box::pin(async move {
+                loop {
+                    let connected = async {
+                        let mut l = PgListener::connect_with(&pool).await?;
+                        l.listen(CONTENT_CHANNEL).await?;
+                        Ok::<_, sqlx::Error>(l)
+                    }
+                    .await;
+                    match connected {
+                        Ok(l) => {
+                            // Changes may have been missed while it was away.
+                            this.invalidate_all();
+                            this.hear(l).await;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "a region cluster's change listener cannot connect; retrying");
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                        }
+                    }
+                }
+            }));
         }
         Ok(tokio::spawn(async move {
             futures::future::join_all(listeners).await;

@@ -279,11 +279,17 @@ pub async fn delete_now(db: &Db, media: &MediaStore, tenant_id: Uuid, by: &str) 
     // On the region's cluster: its schema there, the control plane's rows through it.
     let mut tx = db.cluster(&cluster)?.begin().await.context("starting a transaction")?;
     sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting the lock timeout")?;
-    let row = sqlx::query!("DELETE FROM platform.tenants WHERE id = $1 RETURNING slug, schema_name, status", tenant_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("removing a region")?
-        .ok_or(CoreError::NotFound)?;
+    // Still on that cluster, and not being moved: else it is deleted by the next sweep.
+    let row = sqlx::query!(
+        "DELETE FROM platform.tenants WHERE id = $1 AND database = $2 AND moving_since IS NULL
+         RETURNING slug, schema_name, status",
+        tenant_id,
+        cluster
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("removing a region")?
+    .ok_or_else(|| CoreError::conflict("the region is being moved to another cluster: delete it once moved"))?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {} CASCADE", row.schema_name)))
         .execute(&mut *tx)
         .await

@@ -104,6 +104,8 @@ pub struct Report {
     pub migrated: Vec<String>,
     pub up_to_date: usize,
     pub failed: Vec<(String, String)>,
+    /// Behind, but on a cluster this process's settings do not name: left for a runner that does.
+    pub elsewhere: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,12 +165,10 @@ async fn run_locked(
             results.extend(migrate_targets(db.cluster(&cluster)?, here, tenant_migrations, cfg).await);
         }
     }
-    // A schema on a cluster this process has no pool for is not migrated: say so.
+    // A schema on a cluster this process has no pool for is left to a runner that has one.
     let known = db.cluster_names();
     for (cluster, schema) in behind.iter().filter(|(c, _)| !known.contains(c)) {
-        report
-            .failed
-            .push((schema.label(), format!("it lives on the cluster “{cluster}”, which the settings do not name")));
+        report.elsewhere.push((schema.label(), cluster.clone()));
     }
     for (schema, result) in results {
         match result {
@@ -231,6 +231,8 @@ pub async fn migrate_platform(pool: &PgPool) -> Result<usize, CoreError> {
 pub struct SchemaTarget {
     pub name: String,
     pub tenant: Option<(Uuid, String)>,
+    /// The cluster that holds it, where it is migrated.
+    pub database: String,
 }
 
 impl SchemaTarget {
@@ -256,7 +258,7 @@ async fn schemas_behind(pool: &PgPool, target: i64) -> Result<Vec<(String, Schem
     .context("listing schemas behind")?;
     Ok(rows
         .into_iter()
-        .map(|(name, id, slug, database)| (database, SchemaTarget { name, tenant: id.zip(slug) }))
+        .map(|(name, id, slug, database)| (database.clone(), SchemaTarget { name, tenant: id.zip(slug), database }))
         .collect())
 }
 
@@ -325,21 +327,38 @@ async fn migrate_schema(
         .execute(&mut *tx)
         .await
         .context("setting the lock timeout")?;
-    let current: Option<i64> = match &schema.tenant {
-        Some((id, _)) => {
-            sqlx::query_scalar("SELECT schema_version FROM platform.tenants WHERE id = $1 FOR UPDATE")
+    let current: Option<i64> =
+        match &schema.tenant {
+            Some((id, _)) => {
+                // Where the runner found it, and not being moved: a region moved meanwhile (or moving)
+                // is migrated by the next run, on its cluster.
+                let row: Option<(i64, bool)> = sqlx::query_as(
+                    "SELECT schema_version, moving_since IS NOT NULL FROM platform.tenants
+                  WHERE id = $1 AND database = $2 FOR UPDATE",
+                )
                 .bind(id)
+                .bind(&schema.database)
                 .fetch_optional(&mut *tx)
                 .await
+                .context("reading the schema's version")?;
+                match row {
+                    Some((_, true)) => {
+                        return Err(CoreError::conflict(
+                            "the region is being moved to another cluster: migrate it once moved",
+                        ));
+                    }
+                    other => Ok::<_, sqlx::Error>(other.map(|(version, _)| version)),
+                }
+            }
+            None => sqlx::query_scalar(
+                "SELECT schema_version FROM platform.spare_schemas WHERE schema_name = $1 AND database = $2 FOR UPDATE",
+            )
+            .bind(&schema.name)
+            .bind(&schema.database)
+            .fetch_optional(&mut *tx)
+            .await,
         }
-        None => {
-            sqlx::query_scalar("SELECT schema_version FROM platform.spare_schemas WHERE schema_name = $1 FOR UPDATE")
-                .bind(&schema.name)
-                .fetch_optional(&mut *tx)
-                .await
-        }
-    }
-    .context("reading the schema's version")?;
+        .context("reading the schema's version")?;
     // Claimed or dropped meanwhile: nothing to do here.
     let Some(current) = current else { return Ok(()) };
     let version = apply(&mut tx, &schema.name, set, current).await?;

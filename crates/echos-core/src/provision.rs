@@ -8,7 +8,7 @@ use sqlx::{Acquire, PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db::{Db, TenantTx, set_search_path};
-use crate::error::{Context, CoreError, DUPLICATE_SCHEMA, UNIQUE_VIOLATION, db_violation};
+use crate::error::{Context, CoreError, DUPLICATE_SCHEMA, SERIALIZATION_FAILURE, UNIQUE_VIOLATION, db_violation};
 use crate::migrate::{self, Migration};
 use crate::tenants::{self, Tenant};
 
@@ -108,11 +108,21 @@ pub async fn create_on(
     let slug = new.slug.clone();
     let cluster = crate::clusters::place(db, cluster).await?;
     // The whole opening runs on that cluster: the control plane's rows through its foreign tables.
-    let mut conn = db.cluster(&cluster)?.acquire().await.context("waiting for a connection")?;
-    let mut tx = conn.begin().await.context("starting a transaction")?;
-    create_in(&mut tx, platform_domain, new, &cluster).await?;
-    tx.commit().await.context("committing the new region")?;
-    drop(conn);
+    // There, two openings claiming one spare meet as a serialization failure (postgres_fdw locks
+    // remote rows without SKIP LOCKED): the loser opens again.
+    let mut attempt = 1;
+    loop {
+        let mut conn = db.cluster(&cluster)?.acquire().await.context("waiting for a connection")?;
+        let mut tx = conn.begin().await.context("starting a transaction")?;
+        match create_in(&mut tx, platform_domain, new.clone(), &cluster).await {
+            Ok(_) => {
+                tx.commit().await.context("committing the new region")?;
+                break;
+            }
+            Err(e) if attempt < 3 && e.sqlstate().as_deref() == Some(SERIALIZATION_FAILURE) => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
     tenants::get(db.platform(), &slug).await
 }
 
@@ -335,11 +345,14 @@ pub async fn destroy(db: &Db, slug: &Slug) -> Result<(), CoreError> {
     let mut tx = db.cluster(&t.database)?.begin().await.context("starting a transaction")?;
     // A region busy with a long transaction makes this fail rather than wait for ever.
     sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await.context("setting the lock timeout")?;
-    let schema: Option<String> =
-        sqlx::query_scalar!("DELETE FROM platform.tenants WHERE slug = $1 RETURNING schema_name", slug.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .context("removing a region")?;
+    let schema: Option<String> = sqlx::query_scalar!(
+        "DELETE FROM platform.tenants WHERE slug = $1 AND database = $2 RETURNING schema_name",
+        slug.as_str(),
+        t.database
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("removing a region")?;
     let schema = schema.ok_or(CoreError::NotFound)?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
         .execute(&mut *tx)

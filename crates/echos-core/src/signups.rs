@@ -136,6 +136,27 @@ pub async fn open_trial(
     cfg: &BillingConfig,
     s: &Signup,
 ) -> Result<Result<Opened, Availability>, CoreError> {
+    let mut attempt = 1;
+    loop {
+        match open_trial_once(db, platform_domain, cfg, s).await {
+            Err(e) if attempt < 3 && serialization_failure(&e) => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// On a region cluster, two openings claiming one spare meet as a serialization failure
+/// (postgres_fdw locks remote rows without SKIP LOCKED): the loser opens again.
+fn serialization_failure(e: &CoreError) -> bool {
+    e.sqlstate().as_deref() == Some(crate::error::SERIALIZATION_FAILURE)
+}
+
+async fn open_trial_once(
+    db: &Db,
+    platform_domain: &HostName,
+    cfg: &BillingConfig,
+    s: &Signup,
+) -> Result<Result<Opened, Availability>, CoreError> {
     // The whole opening runs on the new region's cluster (the control plane's rows through it).
     let cluster = crate::clusters::place(db, None).await?;
     let mut tx = db.cluster(&cluster)?.begin().await.context("starting a transaction")?;
@@ -231,6 +252,22 @@ pub async fn abandon(pool: &PgPool, id: Uuid) -> Result<(), CoreError> {
 /// gives `None`. A sign-up that expired meanwhile still opens, under an alternative sub-domain
 /// if its own was taken since.
 pub async fn open_paid(
+    db: &Db,
+    platform_domain: &HostName,
+    id: Uuid,
+    customer: &str,
+    subscription: &str,
+) -> Result<Option<Opened>, CoreError> {
+    let mut attempt = 1;
+    loop {
+        match open_paid_once(db, platform_domain, id, customer, subscription).await {
+            Err(e) if attempt < 3 && serialization_failure(&e) => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn open_paid_once(
     db: &Db,
     platform_domain: &HostName,
     id: Uuid,

@@ -359,7 +359,12 @@ async fn migrate_all(db: &Db, config: &Config) -> anyhow::Result<ExitCode> {
     for (name, error) in &report.failed {
         eprintln!("error: migrating {name} failed: {error}");
     }
-    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    for (name, cluster) in &report.elsewhere {
+        eprintln!(
+            "error: {name} was not migrated: it lives on the cluster “{cluster}”, which database.clusters does not name"
+        );
+    }
+    Ok(if report.failed.is_empty() && report.elsewhere.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 async fn sync(db: &Db, config: &Config, domain: &HostName, dir: &std::path::Path) -> anyhow::Result<()> {
@@ -430,7 +435,7 @@ async fn tenant(db: &Db, config: &Config, domain: &HostName, cmd: TenantCommand)
             );
             if moved.old_schema_left {
                 eprintln!(
-                    "warning: its old schema {} is still on the cluster {}: drop it by hand (DROP SCHEMA … CASCADE)",
+                    "warning: its old schema ({}, or renamed {0}_m…) is still on the cluster {}: drop it by hand (DROP SCHEMA … CASCADE)",
                     slug(&s)?.schema_name(),
                     moved.from
                 );

@@ -3,7 +3,11 @@ use echos_core::{TenantTx, settings};
 use echos_tests::{TestApp, TestTenant};
 
 fn target(t: &TestTenant) -> SchemaTarget {
-    SchemaTarget { name: t.tenant.schema.clone(), tenant: Some((t.tenant.id, t.slug.to_string())) }
+    SchemaTarget {
+        name: t.tenant.schema.clone(),
+        tenant: Some((t.tenant.id, t.slug.to_string())),
+        database: t.tenant.database.clone(),
+    }
 }
 
 async fn version(app: &TestApp, t: &TestTenant) -> i64 {
