@@ -83,6 +83,9 @@ def env_name_ok(name, keys):
     if name == "ECHOS_CONFIG":
         return True
     parts = name[len("ECHOS_"):].lower().split("__")
+    # A region cluster's URL: ECHOS_DATABASE__CLUSTERS__<NAME>__URL.
+    if len(parts) == 4 and parts[:2] == ["database", "clusters"] and parts[3] == "url":
+        return "database.clusters" in keys
     return len(parts) == 2 and ".".join(parts) in keys
 
 
@@ -224,6 +227,7 @@ def existing_secrets(values):
     names = {v["database"]["existingSecret"], v["telemetry"]["existingSecret"],
              v["mail"]["smtp"]["existingSecret"], v["media"]["s3"]["existingSecret"],
              v["billing"]["stripe"]["existingSecret"]}
+    names |= {c["existingSecret"] for c in v["database"].get("clusters") or []}
     names.discard("")
     return names
 
@@ -329,7 +333,8 @@ def check_objects(objs, values, keys, image, where, namespace):
                 fail(f"{cw}: no DATABASE_URL")
             for e in env:
                 ref = (e.get("valueFrom") or {}).get("secretKeyRef")
-                if e["name"] in SECRET_VARS and (not ref or "value" in e):
+                credential = e["name"] in SECRET_VARS or e["name"].startswith("ECHOS_DATABASE__CLUSTERS__")
+                if credential and (not ref or "value" in e):
                     fail(f"{cw}: {e['name']} holds credentials: it must come from a Secret (secretKeyRef)")
                 if ref:
                     secret_refs.append((what, ref.get("name"), ref.get("key"), e["name"]))
@@ -756,7 +761,8 @@ SCENARIOS = {
                 "podDisruptionBudget": {"enabled": True, "minAvailable": 2}},
         "worker": {"replicaCount": 2, "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}}},
         "database": {"url": "postgres://echos:s3cret@db.internal:5432/echosciences?sslmode=require",
-                     "subpools": 8, "poolSize": 3, "platformPoolSize": 5},
+                     "subpools": 8, "poolSize": 3, "platformPoolSize": 5,
+                     "clusters": [{"name": "second", "existingSecret": "pg-second", "existingSecretKey": "url"}]},
         "http": {"trustedProxies": ["10.0.0.0/8", "fd00::/8"], "shutdownDelaySecs": 10, "shutdownGraceSecs": 45},
         "telemetry": {"otlpEndpoint": "https://otel.example.org",
                       "otlpHeaders": {"authorization": "Basic ZWNob3M6c2VjcmV0", "x-scope-orgid": "echos \"prod\""},
@@ -839,6 +845,7 @@ SCHEMA_REJECTS = {
     "media.store other than local or s3": {"media": {"store": "gcs"}},
     "a number as a string": {"database": {"poolSize": "4"}},
     "database.subpools above 64": {"database": {"subpools": 65}},
+    "a cluster named main": {"database": {"clusters": [{"name": "main", "existingSecret": "pg", "existingSecretKey": "url"}]}},
     "an ECHOS_ name in extraEnv that is not ECHOS_<SECTION>__<KEY>": {"extraEnv": [{"name": "ECHOS_DEBUG", "value": "1"}]},
     "topologySpread.whenUnsatisfiable not a Kubernetes policy": {"topologySpread": {"whenUnsatisfiable": "Never"}},
     "an OTLP endpoint without scheme": {"telemetry": {"otlpEndpoint": "otel:4318"}},

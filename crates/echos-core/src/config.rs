@@ -662,6 +662,29 @@ mod tests {
     }
 
     #[test]
+    fn clusters_come_from_the_file_or_one_variable_each() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "[database.clusters.west]\nurl = \"postgres://u@pg-west:5432/e\"\n")?;
+            jail.set_env("ECHOS_DATABASE__CLUSTERS__EAST__URL", "postgres://u:secret@pg-east:5432/e");
+            let cfg: Config = Config::figment("c.toml").extract()?;
+            let names: Vec<&str> = cfg.database.clusters.keys().map(String::as_str).collect();
+            assert_eq!(names, ["east", "west"]);
+            assert_eq!(cfg.database.clusters["east"].url, "postgres://u:secret@pg-east:5432/e");
+            assert!(!format!("{:?}", cfg.database).contains("secret"), "the password is not in Debug");
+            Ok(())
+        });
+        for bad in ["main", "West", "a-b"] {
+            let mut cfg = Config::default();
+            cfg.database.clusters.insert(
+                bad.into(),
+                ClusterConfig { url: "postgres://u@h/e".into(), regions_url: None, control_url: None },
+            );
+            let msg = cfg.checked().err().unwrap_or_default();
+            assert!(msg.contains("database.clusters"), "{bad}: {msg}");
+        }
+    }
+
+    #[test]
     fn other_echos_variables_are_not_settings() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("ECHOS_ECHOSCIENCES_SERVICE_HOST", "10.0.0.1");

@@ -155,6 +155,9 @@ chart's Secret, otherwise from the group's existingSecret.
   value: {{ $v.database.poolSize | quote }}
 - name: ECHOS_DATABASE__PLATFORM_POOL_SIZE
   value: {{ $v.database.platformPoolSize | quote }}
+{{- range $v.database.clusters }}
+{{ include "echosciences.secretEnv" (dict "name" (printf "ECHOS_DATABASE__CLUSTERS__%s__URL" (upper .name)) "secret" .existingSecret "key" .existingSecretKey) }}
+{{- end }}
 {{- with $v.http.trustedProxies }}
 - name: ECHOS_HTTP__TRUSTED_PROXIES
   value: {{ toJson . | quote }}
