@@ -186,20 +186,8 @@ async fn prepare_once(pool: &PgPool, target: &ForeignServer, shape: &str) -> Res
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.context("mapping the control plane's role")?;
     }
 
-    let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM platform.cluster_migrations")
-        .fetch_all(&mut *tx)
-        .await
-        .context("reading the cluster's ledger")?;
-    for m in migrate::cluster_set().into_iter().filter(|m| !done.contains(&m.version)) {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql.clone())).execute(&mut *tx).await.map_err(|e| {
-            CoreError::Unexpected(anyhow::Error::from(e).context(format!("cluster migration {}", m.description)))
-        })?;
-        sqlx::query("INSERT INTO platform.cluster_migrations (version, description) VALUES ($1, $2)")
-            .bind(m.version)
-            .bind(m.description)
-            .execute(&mut *tx)
-            .await
-            .context("recording a cluster migration")?;
+    for m in migrate::pending(&mut tx, migrate::Ledger::Cluster, migrate::cluster_set()).await? {
+        migrate::apply_recorded(&mut tx, migrate::Ledger::Cluster, &m).await?;
     }
 
     let imported: Option<String> = sqlx::query_scalar("SELECT shape FROM platform.cluster_import")

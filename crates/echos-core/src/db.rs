@@ -231,6 +231,23 @@ where
     }
 }
 
+/// Runs `work` again, up to three times in all, while it fails with a serialization failure. On a
+/// region cluster two openings claiming one spare schema meet this way (postgres_fdw locks remote
+/// rows without SKIP LOCKED): the loser opens again.
+pub async fn retrying_serialization<T, F, Fut>(mut work: F) -> Result<T, CoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CoreError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match work().await {
+            Err(e) if attempt < 3 && e.sqlstate().as_deref() == Some(SERIALIZATION_FAILURE) => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
 /// Which of `n` sub-pools serves the region with this id (stable across processes).
 pub fn subpool_index(id: Uuid, n: usize) -> usize {
     (id.as_u128() % n.max(1) as u128) as usize

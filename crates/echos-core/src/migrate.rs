@@ -204,26 +204,65 @@ pub async fn migrate_platform(pool: &PgPool) -> Result<usize, CoreError> {
     .execute(&mut *conn)
     .await
     .context("creating the platform schema")?;
-    let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM platform.schema_migrations")
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading the platform migration ledger")?;
     let mut applied = 0;
-    for m in platform_set().into_iter().filter(|m| !done.contains(&m.version)) {
+    for m in pending(&mut conn, Ledger::Platform, platform_set()).await? {
         let mut tx = conn.begin().await.context("starting a transaction")?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql.clone())).execute(&mut *tx).await.map_err(|e| {
-            CoreError::Unexpected(anyhow::Error::from(e).context(format!("platform migration {}", m.description)))
-        })?;
-        sqlx::query("INSERT INTO platform.schema_migrations (version, description) VALUES ($1, $2)")
-            .bind(m.version)
-            .bind(m.description)
-            .execute(&mut *tx)
-            .await
-            .context("recording a platform migration")?;
+        apply_recorded(&mut tx, Ledger::Platform, &m).await?;
         tx.commit().await.context("committing a platform migration")?;
         applied += 1;
     }
     Ok(applied)
+}
+
+/// A set of migrations kept by a ledger table of its own: the control plane's, a region cluster's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ledger {
+    /// `platform.schema_migrations`, for `platform_set`.
+    Platform,
+    /// `platform.cluster_migrations` on a region cluster, for `cluster_set`.
+    Cluster,
+}
+
+impl Ledger {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::Cluster => "cluster",
+        }
+    }
+}
+
+/// The migrations of `set` its ledger does not list yet, in order.
+pub(crate) async fn pending(
+    conn: &mut PgConnection,
+    ledger: Ledger,
+    set: Vec<Migration>,
+) -> Result<Vec<Migration>, CoreError> {
+    let done: Vec<i64> = sqlx::query_scalar(match ledger {
+        Ledger::Platform => "SELECT version FROM platform.schema_migrations",
+        Ledger::Cluster => "SELECT version FROM platform.cluster_migrations",
+    })
+    .fetch_all(conn)
+    .await
+    .context("reading a migration ledger")?;
+    Ok(set.into_iter().filter(|m| !done.contains(&m.version)).collect())
+}
+
+/// Applies one migration and records it in its ledger, in the caller's transaction.
+pub(crate) async fn apply_recorded(conn: &mut PgConnection, ledger: Ledger, m: &Migration) -> Result<(), CoreError> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql.clone())).execute(&mut *conn).await.map_err(|e| {
+        CoreError::Unexpected(anyhow::Error::from(e).context(format!("{} migration {}", ledger.name(), m.description)))
+    })?;
+    sqlx::query(match ledger {
+        Ledger::Platform => "INSERT INTO platform.schema_migrations (version, description) VALUES ($1, $2)",
+        Ledger::Cluster => "INSERT INTO platform.cluster_migrations (version, description) VALUES ($1, $2)",
+    })
+    .bind(m.version)
+    .bind(m.description)
+    .execute(conn)
+    .await
+    .context("recording a migration")?;
+    Ok(())
 }
 
 /// A schema to migrate: a region's, or a spare's.

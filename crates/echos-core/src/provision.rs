@@ -8,7 +8,7 @@ use sqlx::{Acquire, PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db::{Db, TenantTx, set_search_path};
-use crate::error::{Context, CoreError, DUPLICATE_SCHEMA, SERIALIZATION_FAILURE, UNIQUE_VIOLATION, db_violation};
+use crate::error::{Context, CoreError, DUPLICATE_SCHEMA, UNIQUE_VIOLATION, db_violation};
 use crate::migrate::{self, Migration};
 use crate::tenants::{self, Tenant};
 
@@ -108,21 +108,13 @@ pub async fn create_on(
     let slug = new.slug.clone();
     let cluster = crate::clusters::place(db, cluster).await?;
     // The whole opening runs on that cluster: the control plane's rows through its foreign tables.
-    // There, two openings claiming one spare meet as a serialization failure (postgres_fdw locks
-    // remote rows without SKIP LOCKED): the loser opens again.
-    let mut attempt = 1;
-    loop {
+    crate::db::retrying_serialization(|| async {
         let mut conn = db.cluster(&cluster)?.acquire().await.context("waiting for a connection")?;
         let mut tx = conn.begin().await.context("starting a transaction")?;
-        match create_in(&mut tx, platform_domain, new.clone(), &cluster).await {
-            Ok(_) => {
-                tx.commit().await.context("committing the new region")?;
-                break;
-            }
-            Err(e) if attempt < 3 && e.sqlstate().as_deref() == Some(SERIALIZATION_FAILURE) => attempt += 1,
-            Err(e) => return Err(e),
-        }
-    }
+        create_in(&mut tx, platform_domain, new.clone(), &cluster).await?;
+        tx.commit().await.context("committing the new region")
+    })
+    .await?;
     tenants::get(db.platform(), &slug).await
 }
 

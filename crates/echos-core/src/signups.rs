@@ -136,19 +136,7 @@ pub async fn open_trial(
     cfg: &BillingConfig,
     s: &Signup,
 ) -> Result<Result<Opened, Availability>, CoreError> {
-    let mut attempt = 1;
-    loop {
-        match open_trial_once(db, platform_domain, cfg, s).await {
-            Err(e) if attempt < 3 && serialization_failure(&e) => attempt += 1,
-            other => return other,
-        }
-    }
-}
-
-/// On a region cluster, two openings claiming one spare meet as a serialization failure
-/// (postgres_fdw locks remote rows without SKIP LOCKED): the loser opens again.
-fn serialization_failure(e: &CoreError) -> bool {
-    e.sqlstate().as_deref() == Some(crate::error::SERIALIZATION_FAILURE)
+    crate::db::retrying_serialization(|| open_trial_once(db, platform_domain, cfg, s)).await
 }
 
 async fn open_trial_once(
@@ -258,13 +246,7 @@ pub async fn open_paid(
     customer: &str,
     subscription: &str,
 ) -> Result<Option<Opened>, CoreError> {
-    let mut attempt = 1;
-    loop {
-        match open_paid_once(db, platform_domain, id, customer, subscription).await {
-            Err(e) if attempt < 3 && serialization_failure(&e) => attempt += 1,
-            other => return other,
-        }
-    }
+    crate::db::retrying_serialization(|| open_paid_once(db, platform_domain, id, customer, subscription)).await
 }
 
 async fn open_paid_once(
