@@ -320,6 +320,11 @@ pub struct HttpConfig {
     /// What the region's home page reads from the database (settings, lists), kept by the same
     /// content generation, for members and visitors alike; its size in bytes (0: off).
     pub data_cache_bytes: u64,
+    /// Page views are counted in memory and written every `page_views_every_secs`, for at most
+    /// `page_views_regions_per_write` regions each time (those that waited longest): the writes
+    /// cost the database a bounded number of transactions a second, whatever the number of regions.
+    pub page_views_every_secs: u64,
+    pub page_views_regions_per_write: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -407,6 +412,8 @@ impl Default for Config {
                 page_cache_ttl_secs: 60,
                 page_cache_max_entry_bytes: 4 * 1024 * 1024,
                 data_cache_bytes: 32 * 1024 * 1024,
+                page_views_every_secs: 10,
+                page_views_regions_per_write: 200,
             },
             tenancy: TenancyConfig {
                 spares: 3,

@@ -34,14 +34,17 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         .accounts
         .worker_in_serve
         .then(|| tokio::spawn(echos_web::worker::run_forever(state.clone(), stop, None)));
-    // Page views are counted in memory and added to each region's figures every few seconds.
+    // Page views are counted in memory and added to the regions' figures every few seconds, a
+    // bounded number of regions at a time.
     let views = tokio::spawn({
         let state = state.clone();
         async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            let http = &state.config.http;
+            let mut tick = tokio::time::interval(Duration::from_secs(http.page_views_every_secs.max(1)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(e) = state.views.flush(&state.db).await {
+                if let Err(e) = state.views.flush(&state.db, http.page_views_regions_per_write.max(1)).await {
                     tracing::warn!(error = ?e, "writing page views failed; they are kept for the next try");
                 }
             }
@@ -66,8 +69,11 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         let (entries, bytes) = pages.usage();
         tracing::info!(target: "page_cache", entries, bytes, "page cache at shutdown");
     }
+    counter.homes.run_pending_tasks();
+    let (entries, bytes) = (counter.homes.entry_count(), counter.homes.weighted_size());
+    tracing::info!(target: "page_cache", entries, bytes, "home data cache at shutdown");
     views.abort();
-    if let Err(e) = counter.views.flush(&counter.db).await {
+    if let Err(e) = counter.views.flush(&counter.db, usize::MAX).await {
         tracing::warn!(error = ?e, "writing the last page views failed");
     }
     listener_task.abort();
