@@ -35,15 +35,20 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
         .worker_in_serve
         .then(|| tokio::spawn(echos_web::worker::run_forever(state.clone(), stop, None)));
     // Page views are counted in memory and added to the regions' figures every few seconds, a
-    // bounded number of regions at a time.
+    // bounded number of regions at a time. On shutdown the write under way finishes (a write cut
+    // in the middle would leave its transaction to a queued rollback), then the rest is written.
     let views = tokio::spawn({
         let state = state.clone();
+        let mut stop = stop_worker.subscribe();
         async move {
             let http = &state.config.http;
             let mut tick = tokio::time::interval(Duration::from_secs(http.page_views_every_secs.max(1)));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stop.wait_for(|stopped| *stopped) => break,
+                }
                 if let Err(e) = state.views.flush(&state.db, http.page_views_regions_per_write.max(1)).await {
                     tracing::warn!(error = ?e, "writing page views failed; they are kept for the next try");
                 }
@@ -72,7 +77,8 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     counter.homes.run_pending_tasks();
     let (entries, bytes) = (counter.homes.entry_count(), counter.homes.weighted_size());
     tracing::info!(target: "page_cache", entries, bytes, "home data cache at shutdown");
-    views.abort();
+    let _ = stop_worker.send(true);
+    let _ = views.await;
     if let Err(e) = counter.views.flush(&counter.db, usize::MAX).await {
         tracing::warn!(error = ?e, "writing the last page views failed");
     }
