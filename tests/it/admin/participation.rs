@@ -112,6 +112,7 @@ async fn page_views_are_written_for_a_bounded_number_of_regions_the_longest_wait
 async fn an_ended_month_is_counted_once_and_kept_the_month_under_way_live() {
     let app = TestApp::new().await;
     let a = app.tenant().await;
+    let today = region_today(&app, &a).await;
     let mut admin = app.admin(&a, "Alice Admin").await;
     let mut author = app.member(&a, "Autrice").await;
     for title in ["Un", "Deux", "Trois"] {
@@ -123,12 +124,12 @@ async fn an_ended_month_is_counted_once_and_kept_the_month_under_way_live() {
             &a,
             "WITH moved AS (UPDATE contributions SET published_at = $1::date + time '12:00'
                              WHERE title IN ('Un', 'Deux') RETURNING 1) SELECT count(*) FROM moved",
-            &last_march().replace_day(10).unwrap().to_string(),
+            &last_march(today).replace_day(10).unwrap().to_string(),
         )
         .await;
-    let march = last_march().to_string()[..7].to_owned();
-    let this_month = time::OffsetDateTime::now_utc().date().to_string()[..7].to_owned();
-    let period = format!("/admin/participation/contributions.csv?du={}-01&au={}", march, today());
+    let march = last_march(today).to_string()[..7].to_owned();
+    let this_month = today.to_string()[..7].to_owned();
+    let period = format!("/admin/participation/contributions.csv?du={}-01&au={}", march, today);
     let articles = |csv: &str, month: &str| -> String {
         let row = csv.lines().find(|l| l.starts_with(month)).unwrap_or_else(|| panic!("{month} in {csv}"));
         row.split(',').nth(1).unwrap().to_owned()
@@ -150,7 +151,7 @@ async fn an_ended_month_is_counted_once_and_kept_the_month_under_way_live() {
             &a,
             "WITH moved AS (UPDATE contributions SET published_at = $1::date + time '12:00'
                              WHERE title = 'Quatre' RETURNING 1) SELECT count(*) FROM moved",
-            &last_march().replace_day(20).unwrap().to_string(),
+            &last_march(today).replace_day(20).unwrap().to_string(),
         )
         .await;
     let csv = app.get_as(&a.host, &period, &mut admin.browser).await.body;
@@ -158,7 +159,7 @@ async fn an_ended_month_is_counted_once_and_kept_the_month_under_way_live() {
     assert_eq!(articles(&csv, &this_month), "2", "this month is live");
 
     // From the 15th of March: those days alone, counted live (the one of the 20th).
-    let part = format!("/admin/participation/contributions.csv?du={march}-15&au={}", today());
+    let part = format!("/admin/participation/contributions.csv?du={march}-15&au={today}");
     let csv = app.get_as(&a.host, &part, &mut admin.browser).await.body;
     assert_eq!(articles(&csv, &march), "1");
 }
@@ -193,13 +194,15 @@ async fn the_like_count_follows_likes_and_members_who_leave() {
     assert!(page.status.is_success());
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+/// Today in the region's time zone, as its figures count days (near midnight UTC, not UTC's).
+async fn region_today(app: &TestApp, t: &echos_tests::TestTenant) -> time::Date {
+    let day: String = app.in_region(t, "SELECT to_char(now() AT TIME ZONE $1, 'YYYY-MM-DD')", "Europe/Paris").await;
+    let [y, m, d] = [0, 1, 2].map(|i| day.split('-').nth(i).and_then(|p| p.parse::<i32>().ok()).unwrap());
+    time::Date::from_calendar_date(y, time::Month::try_from(m as u8).unwrap(), d as u8).unwrap()
 }
 
 /// The last March that has ended (this year's from April on, else last year's).
-fn last_march() -> time::Date {
-    let t = today();
+fn last_march(t: time::Date) -> time::Date {
     let year = if t.month() as u8 > 3 { t.year() } else { t.year() - 1 };
     time::Date::from_calendar_date(year, time::Month::March, 1).unwrap()
 }

@@ -4,6 +4,7 @@
 //! in a table beside it, and a CSV of each (`/admin/participation/<name>.csv`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -26,7 +27,7 @@ use crate::i18n::t;
 use crate::site::Page;
 use crate::state::AppState;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct PeriodQuery {
     du: String,
@@ -34,9 +35,9 @@ pub(super) struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    /// The period asked for; by default the last twelve months (from the first of the month).
-    fn period(&self) -> Result<Period, WebError> {
-        let today = time::OffsetDateTime::now_utc().date();
+    /// The period asked for; by default the last twelve months (from the first of the month) up
+    /// to `today`, the region's date.
+    fn period(&self, today: Date) -> Result<Period, WebError> {
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
         let date = |s: &str| Date::parse(s.trim(), fmt).map_err(|_| WebError::BadRequest);
         let to = if self.au.trim().is_empty() { today } else { date(&self.au)? };
@@ -104,6 +105,23 @@ struct Figures {
     /// Votes for projects by month, and the most supported projects of the period.
     votes: Vec<(Date, Vec<i64>)>,
     most_voted: Vec<(i64, String, String, i64)>,
+}
+
+/// The period asked for, read against the region's own date (its time zone's: past midnight in
+/// Paris, UTC is still on the day before), and its figures.
+async fn figures_asked(app: &AppState, tenant: &Arc<Tenant>, q: PeriodQuery) -> Result<(Period, Figures), WebError> {
+    let found = app
+        .db
+        .with_tenant(tenant, |tx| {
+            let (tenant, q) = (tenant.clone(), q.clone());
+            Box::pin(async move {
+                let today = echos_core::events::local_now(tx, &tenant.time_zone).await?.date();
+                let Ok(p) = q.period(today) else { return Ok(None) };
+                Ok(Some((p, figures(tx, &tenant, p).await?)))
+            })
+        })
+        .await?;
+    found.ok_or(WebError::BadRequest)
 }
 
 async fn figures(tx: &mut TenantTx<'_>, tenant: &Tenant, p: Period) -> Result<Figures, CoreError> {
@@ -263,15 +281,7 @@ pub(super) async fn page(
     page: Page,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, WebError> {
-    let p = q.period()?;
-    let tenant = me.tenant.clone();
-    let f = app
-        .db
-        .with_tenant(&me.tenant, |tx| {
-            let tenant = tenant.clone();
-            Box::pin(async move { figures(tx, &tenant, p).await })
-        })
-        .await?;
+    let (p, f) = figures_asked(&app, &me.tenant, q).await?;
     let l = page.locale;
     let title = |k: &str| t(l, &format!("admin.participation.{k}.title"), &[]);
     let charts = vec![
@@ -349,16 +359,8 @@ pub(super) async fn csv(
     Path(name): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, WebError> {
-    let p = q.period()?;
     let name = name.strip_suffix(".csv").ok_or(WebError::NotFound)?.to_owned();
-    let tenant = me.tenant.clone();
-    let f = app
-        .db
-        .with_tenant(&me.tenant, |tx| {
-            let tenant = tenant.clone();
-            Box::pin(async move { figures(tx, &tenant, p).await })
-        })
-        .await?;
+    let (p, f) = figures_asked(&app, &me.tenant, q).await?;
     let month_rows = |series: &[String], grid: &[(Date, Vec<i64>)]| {
         let header: Vec<String> = std::iter::once("mois".to_owned()).chain(series.iter().cloned()).collect();
         let rows: Vec<Vec<String>> = grid
