@@ -363,10 +363,20 @@ async fn a_hit_asks_nothing_of_the_region_and_a_closed_region_is_no_longer_serve
             })
             .sum::<u64>()
     };
-    let before = lookups();
-    let again = app.get(&a.host, "/").await;
-    assert_eq!(again.status, StatusCode::OK);
-    assert_eq!(lookups(), before, "no host look-up for a cached page");
+    // Another test's process opening a region meanwhile retires every process's cached pages (its
+    // NOTIFY moves the epoch): then the page is kept again and asked once more.
+    let mut looked_up = Vec::new();
+    let mut again = app.get(&a.host, "/").await;
+    for _ in 0..5 {
+        let before = lookups();
+        again = app.get(&a.host, "/").await;
+        assert_eq!(again.status, StatusCode::OK);
+        looked_up.push(lookups() - before);
+        if looked_up.last() == Some(&0) {
+            break;
+        }
+    }
+    assert_eq!(looked_up.last(), Some(&0), "no host look-up for a cached page: {looked_up:?}");
     // Another host of no region, the same path: never the cached page.
     assert_eq!(app.get("nulle-part.test", "/").await.status, StatusCode::NOT_FOUND);
 
