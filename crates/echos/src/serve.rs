@@ -77,15 +77,15 @@ pub async fn serve(db: Db, config: Config, bind: &str) -> anyhow::Result<()> {
     counter.homes.run_pending_tasks();
     let (entries, bytes) = (counter.homes.entry_count(), counter.homes.weighted_size());
     tracing::info!(target: "page_cache", entries, bytes, "home data cache at shutdown");
+    // Told when the signal came (and again here, if the server stopped without one): the worker
+    // takes no new job, lets those under way finish for its grace, then hands the rest back to the
+    // queue; the page views' write under way finishes.
     let _ = stop_worker.send(true);
     let _ = views.await;
     if let Err(e) = counter.views.flush(&counter.db, usize::MAX).await {
         tracing::warn!(error = ?e, "writing the last page views failed");
     }
     listener_task.abort();
-    // The worker takes no new job, lets those under way finish for its grace, then hands the
-    // rest back to the queue.
-    let _ = stop_worker.send(true);
     if let Some(w) = worker {
         let _ = w.await;
     }
